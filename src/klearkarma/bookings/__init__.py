@@ -1,0 +1,1 @@
+"""Bookings: the session lifecycle from hold to completion."""

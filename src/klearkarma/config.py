@@ -1,0 +1,142 @@
+"""Settings read from the environment once, at start-up.
+
+Every knob the operators turn lives here so that a replica's behaviour is fully described by its
+environment; nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the placeholder we refuse in production
+
+Environment = Literal["development", "test", "production"]
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """The platform's configuration; see docs/operations.md for every variable."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    env: Environment = Field("development", validation_alias=_env("KLEARKARMA_ENV", "env"))
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL", "database_url"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL", "redis_url"))
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST", "host"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("PORT", "port"))
+    data_dir: Path = Field(Path("./var"), validation_alias=_env("DATA_DIR", "data_dir"))
+    demo_data: bool = Field(False, validation_alias=_env("DEMO_DATA", "demo_data"))
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET_KEY),
+        validation_alias=_env("KLEARKARMA_SECRET_KEY", "secret_key"),
+    )
+    admin_email: str | None = Field(
+        None, validation_alias=_env("KLEARKARMA_ADMIN_EMAIL", "admin_email")
+    )
+    admin_password: SecretStr | None = Field(
+        None, validation_alias=_env("KLEARKARMA_ADMIN_PASSWORD", "admin_password")
+    )
+    rate_limit_enabled: bool = Field(
+        True, validation_alias=_env("KLEARKARMA_RATE_LIMIT_ENABLED", "rate_limit_enabled")
+    )
+    # "requests/seconds" per route class; both the per-IP and the per-user budget use it.
+    rate_limit_auth: str = Field("20/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_AUTH", "rate_limit_auth"))
+    rate_limit_write: str = Field("120/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_WRITE", "rate_limit_write"))
+    rate_limit_read: str = Field("600/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_READ", "rate_limit_read"))
+    smtp_url: SecretStr | None = Field(None, validation_alias=_env("SMTP_URL", "smtp_url"))
+    mail_from: str = Field(
+        "Klear Karma <no-reply@klearkarma.local>", validation_alias=_env("MAIL_FROM", "mail_from")
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("KLEARKARMA_CORS_ORIGINS", "cors_origins")
+    )
+    max_json_bytes: int = Field(
+        1024 * 1024, ge=1024, validation_alias=_env("KLEARKARMA_MAX_JSON_BYTES", "max_json_bytes")
+    )
+    max_upload_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        validation_alias=_env("KLEARKARMA_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+    )
+    run_worker: bool | None = Field(
+        None, validation_alias=_env("KLEARKARMA_RUN_WORKER", "run_worker")
+    )
+    worker_concurrency: int = Field(
+        4, ge=1, validation_alias=_env("KLEARKARMA_WORKER_CONCURRENCY", "worker_concurrency")
+    )
+    db_pool_size: int = Field(10, ge=1, validation_alias=_env("KLEARKARMA_DB_POOL_SIZE", "db_pool_size"))
+    bcrypt_rounds: int | None = Field(
+        None, ge=4, le=16, validation_alias=_env("KLEARKARMA_BCRYPT_ROUNDS", "bcrypt_rounds")
+    )
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL", "log_level"))
+    log_format: Literal["json", "console"] = Field(
+        "json", validation_alias=_env("KLEARKARMA_LOG_FORMAT", "log_format")
+    )
+    metrics_token: SecretStr | None = Field(
+        None, validation_alias=_env("KLEARKARMA_METRICS_TOKEN", "metrics_token")
+    )
+    cache_prefix: str = Field("kk:", validation_alias=_env("KLEARKARMA_CACHE_PREFIX", "cache_prefix"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, values: dict[str, object]) -> dict[str, object]:
+        for key in ("KLEARKARMA_CORS_ORIGINS", "cors_origins"):
+            raw = values.get(key)
+            if isinstance(raw, str):
+                values[key] = [part.strip() for part in raw.split(",") if part.strip()]
+        return values
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+                raise ValueError(
+                    "KLEARKARMA_SECRET_KEY must be set to a random secret of at least 32 characters "
+                    "in production"
+                )
+            if self.database_url is None:
+                raise ValueError("DATABASE_URL must be set in production (no embedded database)")
+        for name in ("rate_limit_auth", "rate_limit_write", "rate_limit_read"):
+            parse_rate(getattr(self, name))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def worker_in_process(self) -> bool:
+        """Run jobs inside `serve` unless told otherwise: one process is enough outside production."""
+        if self.run_worker is not None:
+            return self.run_worker
+        return self.env == "development"
+
+    @property
+    def password_rounds(self) -> int:
+        if self.bcrypt_rounds is not None:
+            return self.bcrypt_rounds
+        return 4 if self.env == "test" else 12
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+def parse_rate(value: str) -> tuple[int, float]:
+    """Parse "requests/seconds" (e.g. "20/60") into a (limit, window) pair."""
+    try:
+        requests, seconds = value.split("/", 1)
+        limit, window = int(requests), float(seconds)
+    except ValueError as exc:
+        raise ValueError(f"rate limit {value!r} must look like 'requests/seconds', e.g. '20/60'") from exc
+    if limit < 1 or window <= 0:
+        raise ValueError(f"rate limit {value!r} must allow at least one request in a positive window")
+    return limit, window

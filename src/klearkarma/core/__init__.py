@@ -1,0 +1,1 @@
+"""Cross-cutting machinery every bounded context stands on: database, jobs, cache, HTTP edge."""

@@ -1,0 +1,131 @@
+"""Database access: the declarative base, the engine, and the one-transaction-per-call rule.
+
+A request (or a job) gets one session; it is committed in exactly one place — ``Database.transaction``
+— and services only ``flush``. Jobs enqueued through that session commit or vanish with it.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, Enum, MetaData, Numeric, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from klearkarma.core.ids import uuid7
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        Decimal: Numeric(12, 2),
+        dict[str, Any]: JSONB,
+    }
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+def sqlalchemy_url(url: str) -> URL:
+    """The asyncpg form of any PostgreSQL URL (``postgres://``, ``postgresql+psycopg://``, …)."""
+    return make_url(url).set(drivername="postgresql+asyncpg")
+
+
+def libpq_url(url: str) -> str:
+    """The plain libpq form, for psycopg (procrastinate) and ``psql``."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Database:
+    """The engine and the session factory of one process."""
+
+    def __init__(self, engine: AsyncEngine | AsyncConnection, *, savepoints: bool = False) -> None:
+        self.bind = engine
+        self.session_factory = async_sessionmaker(
+            bind=engine,
+            expire_on_commit=False,
+            autoflush=False,
+            # Tests bind to one outer connection and turn every commit into a savepoint release.
+            join_transaction_mode="create_savepoint" if savepoints else "conservative_savepoint",
+        )
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+        engine = create_async_engine(
+            sqlalchemy_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            echo=echo,
+            connect_args={"server_settings": {"application_name": "klearkarma"}},
+        )
+        return cls(engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit when the block succeeds, roll back when it raises."""
+        async with self.session_factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def dispose(self) -> None:
+        if isinstance(self.bind, AsyncEngine):
+            await self.bind.dispose()
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.platform.db.transaction() as session:
+        yield session
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit
+# becomes an error response instead of a success the database never saw.
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+def str_enum(enum_type: type[enum.StrEnum], name: str) -> Enum:
+    """A VARCHAR column with a CHECK constraint holding a ``StrEnum``'s values."""
+    return Enum(
+        enum_type,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )

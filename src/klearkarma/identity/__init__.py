@@ -1,0 +1,1 @@
+"""Identity and access: users, credentials, sessions, roles and privacy rights."""

@@ -1,0 +1,1 @@
+"""Notifications: email now; SMS, push and in-app channels join here."""

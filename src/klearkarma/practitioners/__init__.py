@@ -1,0 +1,1 @@
+"""Practitioners: profiles, credentials and verification, the services catalog, availability rules."""

@@ -1,0 +1,144 @@
+"""Tables of the practitioners context."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    Text,
+    func,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from klearkarma.core.db import Base, Timestamps, UUIDPrimaryKey, str_enum
+
+
+class VerificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ServiceMode(enum.StrEnum):
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+
+
+class Modality(Base):
+    """The catalog's taxonomy: a practitioner's specializations and a service's category."""
+
+    __tablename__ = "modalities"
+
+    slug: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class Practitioner(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "practitioners"
+    __table_args__ = (
+        CheckConstraint("experience_years >= 0 AND experience_years <= 80", name="experience"),
+        CheckConstraint("hourly_rate >= 0", name="hourly_rate"),
+        CheckConstraint("rating >= 0 AND rating <= 5", name="rating"),
+        CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat"),
+        CheckConstraint("lng IS NULL OR (lng BETWEEN -180 AND 180)", name="lng"),
+        # The public listing only ever reads verified, active rows.
+        Index(
+            "ix_practitioners_public_rating",
+            "rating",
+            postgresql_where=text("verification_status = 'verified' AND is_active"),
+        ),
+        Index("ix_practitioners_city", func.lower(text("city"))),
+        Index("ix_practitioners_lat_lng", "lat", "lng"),
+        Index("ix_practitioners_specializations", "specializations", postgresql_using="gin"),
+        Index("ix_practitioners_languages", "languages", postgresql_using="gin"),
+        Index("ix_practitioners_verification_status", "verification_status"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    display_name: Mapped[str] = mapped_column(Text)
+    headline: Mapped[str] = mapped_column(Text, default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    experience_years: Mapped[int] = mapped_column(Integer, default=0)
+    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(Text, default="INR")
+    languages: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    specializations: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    certifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        str_enum(VerificationStatus, "verification_status"), default=VerificationStatus.PENDING
+    )
+    verified_at: Mapped[datetime | None]
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    timezone: Mapped[str] = mapped_column(Text, default="Asia/Kolkata")
+    offers_online: Mapped[bool] = mapped_column(Boolean, default=True)
+    offers_in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    lat: Mapped[float | None] = mapped_column(Double)
+    lng: Mapped[float | None] = mapped_column(Double)
+    city: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0"))
+    review_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Service(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("duration_minutes BETWEEN 5 AND 480", name="duration"),
+        CheckConstraint("price >= 0", name="price"),
+        Index("ix_services_practitioner_id", "practitioner_id"),
+        Index("ix_services_category", "category"),
+    )
+
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(ForeignKey("modalities.slug"))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(Text, default="INR")
+    mode: Mapped[ServiceMode] = mapped_column(str_enum(ServiceMode, "service_mode"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class AvailabilitySchedule(Base):
+    """A practitioner's booking rules, in the practitioner's own IANA zone."""
+
+    __tablename__ = "availability_schedules"
+
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE"), primary_key=True
+    )
+    timezone: Mapped[str] = mapped_column(Text)
+    # [{"day": "monday", "start": "09:00", "end": "13:00"}, ...]
+    weekly_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # [{"date": "2026-12-25", "intervals": []}, ...]; no intervals means a day off
+    overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=240)
+    max_advance_days: Mapped[int] = mapped_column(Integer, default=60)
+    slot_interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    daily_booking_limit: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

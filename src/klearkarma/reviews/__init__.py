@@ -1,0 +1,1 @@
+"""Reviews: seekers' ratings of completed sessions."""
