@@ -16,7 +16,9 @@ from klearkarma.tables import metadata
 config = context.config
 
 
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     # procrastinate owns its tables; they come from its schema file, not from our models.
     return not (name or "").startswith("procrastinate_")
 

@@ -47,9 +47,15 @@ class Settings(BaseSettings):
         True, validation_alias=_env("KLEARKARMA_RATE_LIMIT_ENABLED", "rate_limit_enabled")
     )
     # "requests/seconds" per route class; both the per-IP and the per-user budget use it.
-    rate_limit_auth: str = Field("20/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_AUTH", "rate_limit_auth"))
-    rate_limit_write: str = Field("120/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_WRITE", "rate_limit_write"))
-    rate_limit_read: str = Field("600/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_READ", "rate_limit_read"))
+    rate_limit_auth: str = Field(
+        "20/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_AUTH", "rate_limit_auth")
+    )
+    rate_limit_write: str = Field(
+        "120/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_WRITE", "rate_limit_write")
+    )
+    rate_limit_read: str = Field(
+        "600/60", validation_alias=_env("KLEARKARMA_RATE_LIMIT_READ", "rate_limit_read")
+    )
     smtp_url: SecretStr | None = Field(None, validation_alias=_env("SMTP_URL", "smtp_url"))
     mail_from: str = Field(
         "Klear Karma <no-reply@klearkarma.local>", validation_alias=_env("MAIL_FROM", "mail_from")
@@ -71,7 +77,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         4, ge=1, validation_alias=_env("KLEARKARMA_WORKER_CONCURRENCY", "worker_concurrency")
     )
-    db_pool_size: int = Field(10, ge=1, validation_alias=_env("KLEARKARMA_DB_POOL_SIZE", "db_pool_size"))
+    db_pool_size: int = Field(
+        10, ge=1, validation_alias=_env("KLEARKARMA_DB_POOL_SIZE", "db_pool_size")
+    )
     bcrypt_rounds: int | None = Field(
         None, ge=4, le=16, validation_alias=_env("KLEARKARMA_BCRYPT_ROUNDS", "bcrypt_rounds")
     )
@@ -82,7 +90,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, validation_alias=_env("KLEARKARMA_METRICS_TOKEN", "metrics_token")
     )
-    cache_prefix: str = Field("kk:", validation_alias=_env("KLEARKARMA_CACHE_PREFIX", "cache_prefix"))
+    cache_prefix: str = Field(
+        "kk:", validation_alias=_env("KLEARKARMA_CACHE_PREFIX", "cache_prefix")
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -99,7 +109,7 @@ class Settings(BaseSettings):
             secret = self.secret_key.get_secret_value()
             if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
                 raise ValueError(
-                    "KLEARKARMA_SECRET_KEY must be set to a random secret of at least 32 characters "
+                    "KLEARKARMA_SECRET_KEY must be a random secret of at least 32 characters "
                     "in production"
                 )
             if self.database_url is None:
@@ -114,7 +124,7 @@ class Settings(BaseSettings):
 
     @property
     def worker_in_process(self) -> bool:
-        """Run jobs inside `serve` unless told otherwise: one process is enough outside production."""
+        """Run jobs inside `serve` unless told otherwise: one process suffices in development."""
         if self.run_worker is not None:
             return self.run_worker
         return self.env == "development"
@@ -136,7 +146,11 @@ def parse_rate(value: str) -> tuple[int, float]:
         requests, seconds = value.split("/", 1)
         limit, window = int(requests), float(seconds)
     except ValueError as exc:
-        raise ValueError(f"rate limit {value!r} must look like 'requests/seconds', e.g. '20/60'") from exc
+        raise ValueError(
+            f"rate limit {value!r} must look like 'requests/seconds', e.g. '20/60'"
+        ) from exc
     if limit < 1 or window <= 0:
-        raise ValueError(f"rate limit {value!r} must allow at least one request in a positive window")
+        raise ValueError(
+            f"rate limit {value!r} must allow at least one request in a positive window"
+        )
     return limit, window

@@ -32,7 +32,9 @@ def resolve_database_url(settings: Settings) -> str:
 
 def build_mailer(settings: Settings, db: Database) -> Mailer:
     if settings.smtp_url is not None:
-        return SmtpMailer(SmtpConfig.from_url(settings.smtp_url.get_secret_value()), settings.mail_from)
+        return SmtpMailer(
+            SmtpConfig.from_url(settings.smtp_url.get_secret_value()), settings.mail_from
+        )
     return DatabaseMailbox(db, settings.mail_from)
 
 

@@ -1,7 +1,7 @@
 """Cache, rate-limit counters and pub/sub behind one small interface.
 
-``RedisBackend`` is what several processes share; ``MemoryBackend`` is the same contract for a single
-process with nothing else running. Keys are namespaced by a prefix so that tests and tenants that
+``RedisBackend`` is what several processes share; ``MemoryBackend`` is the same contract for a
+single process with nothing else running. Keys are namespaced by a prefix so that tests and tenants that
 share a Redis never see each other's keys.
 """
 
@@ -12,9 +12,9 @@ import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 import redis.asyncio as aioredis
 
@@ -39,7 +39,7 @@ class CacheBackend(Protocol):
 
     async def publish(self, channel: str, message: bytes) -> None: ...
 
-    def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """An async context manager yielding the messages published on ``channel``."""
         ...
 
@@ -142,8 +142,7 @@ class RedisBackend:
         self._window_script = self.client.register_script(_SLIDING_WINDOW)
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self.client.get(self.prefix + key)
-        return value
+        return cast("bytes | None", await self.client.get(self.prefix + key))
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         await self.client.set(self.prefix + key, value, px=int(ttl * 1000) if ttl else None)
@@ -175,7 +174,7 @@ class RedisBackend:
             yield messages()
         finally:
             await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def ping(self) -> bool:
         return bool(await self.client.ping())

@@ -1,7 +1,7 @@
 """Database access: the declarative base, the engine, and the one-transaction-per-call rule.
 
-A request (or a job) gets one session; it is committed in exactly one place — ``Database.transaction``
-— and services only ``flush``. Jobs enqueued through that session commit or vanish with it.
+A request (or a job) gets one session; it is committed in exactly one place
+(``Database.transaction``) and services only ``flush``. Jobs enqueued through that session commit or vanish with it.
 """
 
 from __future__ import annotations

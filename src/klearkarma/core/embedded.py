@@ -6,6 +6,7 @@ production. The server lives in ``DATA_DIR/pgdata`` and stops when the last proc
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 DATABASE_NAME = "klearkarma"
 
 _handles: dict[Path, Any] = {}
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def embedded_database_url(data_dir: Path, database: str = DATABASE_NAME) -> str:
@@ -25,9 +27,11 @@ def embedded_database_url(data_dir: Path, database: str = DATABASE_NAME) -> str:
             warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR
             import pgserver
 
-            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
         _handles[pgdata] = server
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if not _PLAIN_NAME.match(database):
+        raise ValueError(f"database name {database!r} must be a plain identifier")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     uri: str = server.get_uri(database)

@@ -58,7 +58,7 @@ def error_response(
 ) -> Response:
     body = ErrorEnvelope(error=ErrorBody(code=code, message=message, details=details))
     return Response(
-        content=body.model_dump_json(by_alias=True),
+        content=body.model_dump_json(by_alias=True, exclude_none=True),
         status_code=status,
         media_type="application/json",
         headers=dict(headers or {}),

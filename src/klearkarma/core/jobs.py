@@ -8,12 +8,12 @@ and the job exists (and its NOTIFY wakes a worker); roll back, and it never did.
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import importlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 import psycopg_pool
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from klearkarma.platform import Platform
 
 log = structlog.get_logger("klearkarma.jobs")
-
-P = ParamSpec("P")
 
 # Modules whose import registers tasks; a worker imports them all before it starts.
 TASK_MODULES = (
@@ -58,32 +56,29 @@ def task(
     queue: str = "default",
     retry: RetryStrategy | int | bool = DEFAULT_RETRY,
     periodic: str | None = None,
-) -> Callable[
-    [Callable[Concatenate[Platform, P], Awaitable[None]]], procrastinate.tasks.Task[Any, Any, Any]
-]:
+) -> Callable[[Callable[..., Awaitable[None]]], procrastinate.tasks.Task[Any, Any, Any]]:
     """Register a job. The function gets the running ``Platform`` first, then the job's kwargs.
 
     ``periodic`` takes a cron expression; the worker defers such jobs itself, once per tick
     across all workers.
     """
 
-    def decorate(
-        fn: Callable[Concatenate[Platform, P], Awaitable[None]],
-    ) -> procrastinate.tasks.Task[Any, Any, Any]:
-        @functools.wraps(fn)
-        async def run(context: JobContext, *args: P.args, **kwargs: P.kwargs) -> None:
+    def decorate(fn: Callable[..., Awaitable[None]]) -> procrastinate.tasks.Task[Any, Any, Any]:
+        async def run(context: JobContext, **kwargs: Any) -> None:
             platform: Platform = context.additional_context["platform"]
             started = time.perf_counter()
             outcome = "failed"
             try:
-                await fn(platform, *args, **kwargs)
+                await fn(platform, **kwargs)
                 outcome = "succeeded"
             finally:
                 JOBS_TOTAL.labels(task=name, outcome=outcome).inc()
                 JOB_DURATION.labels(task=name).observe(time.perf_counter() - started)
                 log.info("job.finished", task=name, outcome=outcome)
 
-        registered = jobs_app.task(name=name, queue=queue, retry=retry, pass_context=True)(run)
+        registered: procrastinate.tasks.Task[Any, Any, Any] = jobs_app.task(
+            name=name, queue=queue, retry=retry, pass_context=True
+        )(run)
         if periodic is not None:
             jobs_app.periodic(cron=periodic, periodic_id=name)(registered)
         return registered
@@ -162,14 +157,15 @@ class Worker:
         """Work until stopped (``wait``) or until the queues are empty (``wait=False``)."""
         await self._open()
         try:
-            await jobs_app.run_worker_async(
-                queues=self.queues,
-                concurrency=self.concurrency,
-                wait=wait,
-                additional_context={"platform": self.platform},
-                install_signal_handlers=install_signal_handlers,
-                fetch_job_polling_interval=5.0,
-            )
+            options: dict[str, Any] = {
+                "queues": self.queues,  # None: every queue
+                "concurrency": self.concurrency,
+                "wait": wait,
+                "additional_context": {"platform": self.platform},
+                "install_signal_handlers": install_signal_handlers,
+                "fetch_job_polling_interval": 5.0,
+            }
+            await jobs_app.run_worker_async(**options)
         finally:
             await self._close()
 
@@ -180,8 +176,6 @@ class Worker:
         if self._task is None:
             return
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         self._task = None

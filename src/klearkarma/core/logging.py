@@ -77,7 +77,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Our middleware writes the access log; uvicorn's would duplicate it (and log raw query strings).
+    # Our middleware writes the access log; uvicorn's would repeat it, with raw query strings.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []

@@ -64,3 +64,17 @@ class ErrorEnvelope(ApiModel):
 def ok(data: T, pagination: Pagination | None = None) -> Envelope[T]:
     """Wrap a result in the success envelope."""
     return Envelope[T](data=data, meta=Meta(pagination=pagination))
+
+
+# Documented on every router so OpenAPI shows the error envelope instead of FastAPI's default.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description}
+    for status, description in {
+        400: "Malformed request (BAD_REQUEST)",
+        404: "Not found, or not visible to the caller (NOT_FOUND)",
+        413: "Body too large (PAYLOAD_TOO_LARGE)",
+        422: "Invalid input, with field details (VALIDATION_ERROR)",
+        429: "Rate limited (RATE_LIMITED), see Retry-After",
+        500: "Unexpected error; carries only the request id (INTERNAL_ERROR)",
+    }.items()
+}

@@ -1,4 +1,4 @@
-"""``/dev/mailbox``: the emails a development instance would have sent (never mounted in production).
+"""``/dev/mailbox``: the emails a development instance would have sent (development only).
 
 Browsers get a readable page; API clients (``Accept: application/json``) get the envelope, which
 lets scripted journeys pick up verification and reset links.
@@ -52,7 +52,9 @@ async def list_mail(
     request: Request,
     session: SessionDep,
     page: PageDep,
-    to: Annotated[str | None, Query(max_length=320, description="only mail to this address")] = None,
+    to: Annotated[
+        str | None, Query(max_length=320, description="only mail to this address")
+    ] = None,
 ) -> Envelope[list[DevMailOut]] | HTMLResponse:
     """Caught emails, newest first."""
     messages, total = await service.list_dev_mail(

@@ -31,7 +31,7 @@ async def list_dev_mail(
 ) -> tuple[list[DevMail], int]:
     query = select(DevMail)
     if recipient:
-        query = query.where(DevMail.recipients.any(recipient.strip().lower()))
+        query = query.where(DevMail.recipients.contains([recipient.strip().lower()]))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
         query.order_by(DevMail.created_at.desc(), DevMail.id.desc()).offset(offset).limit(limit)

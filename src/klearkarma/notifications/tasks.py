@@ -22,4 +22,6 @@ async def send_email(
     reply_to: str | None = None,
 ) -> None:
     """Deliver one email; a failure is retried with backoff by the queue."""
-    await platform.mailer.send(Email(to=to, subject=subject, text=text, html=html, reply_to=reply_to))
+    await platform.mailer.send(
+        Email(to=to, subject=subject, text=text, html=html, reply_to=reply_to)
+    )

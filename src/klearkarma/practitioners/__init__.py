@@ -1,1 +1,1 @@
-"""Practitioners: profiles, credentials and verification, the services catalog, availability rules."""
+"""Practitioners: profiles, credentials, verification, the services catalog, availability."""

@@ -1,0 +1,87 @@
+"""The ASGI application factory: routers, error handling and the middleware stack."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from klearkarma import __version__
+from klearkarma.config import Settings
+from klearkarma.core import health
+from klearkarma.core.http import BodyLimitMiddleware, EdgeMiddleware, install_error_handlers
+from klearkarma.core.logging import configure_logging
+from klearkarma.core.ratelimit import RateLimitMiddleware, limits_from
+from klearkarma.notifications import api as dev_mailbox
+from klearkarma.platform import Platform
+from klearkarma.practitioners import api as practitioners
+
+DESCRIPTION = (
+    "Klear Karma connects seekers with holistic-health practitioners. Every response is the "
+    "envelope `{success, data | error, meta}`; see the API contract for codes and shapes."
+)
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    """Build the app. Given a ``platform`` (tests), it is used as is and never closed here."""
+    if settings is None:
+        settings = platform.settings if platform is not None else Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if platform is not None:
+            yield
+            return
+        from klearkarma.bootstrap import start_platform
+
+        configure_logging(settings.log_level, settings.log_format)
+        running = await start_platform(settings)
+        app.state.platform = running
+        try:
+            yield
+        finally:
+            await running.close()
+
+    app = FastAPI(
+        title="Klear Karma API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    if platform is not None:
+        app.state.platform = platform
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    app.include_router(practitioners.router)
+    app.include_router(practitioners.catalog_router)
+    if settings.env == "development":
+        app.include_router(dev_mailbox.router)
+
+    # Added innermost first: Edge ends up outermost, so it sees (and stamps) every response.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        json_limit=settings.max_json_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware, limits=limits_from(settings))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Remaining"],
+            max_age=600,
+        )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(EdgeMiddleware, production=settings.is_production)
+    return app

@@ -1,0 +1,227 @@
+"""The ``klearkarma`` command: serve, worker, migrate, create-admin, seed."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from klearkarma.config import Settings
+
+cli = typer.Typer(help="Klear Karma platform commands.", no_args_is_help=True, add_completion=False)
+
+
+def _settings(**overrides: object) -> Settings:
+    base = Settings()
+    changes = {key: value for key, value in overrides.items() if value is not None}
+    return base.model_copy(update=changes) if changes else base
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default: $HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: $PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="HTTP worker processes")] = 1,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="proxies trusted for X-Forwarded-For")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the web app and API (plus an in-process job worker outside production)."""
+    import uvicorn
+
+    from klearkarma.core.logging import configure_logging
+
+    settings = _settings(host=host, port=port)
+    configure_logging(settings.log_level, settings.log_format)
+    uvicorn.run(
+        "klearkarma.cli:_app_from_environment" if workers > 1 else _app(settings),  # type: ignore[arg-type]
+        factory=workers > 1,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+def _app(settings: Settings) -> object:
+    from klearkarma.app import create_app
+
+    return create_app(settings)
+
+
+def _app_from_environment() -> object:
+    return _app(Settings())
+
+
+def _run_worker(concurrency: int, queues: list[str] | None, metrics_port: int | None) -> None:
+    from klearkarma.core import migrate
+    from klearkarma.core.jobs import Worker
+    from klearkarma.core.logging import configure_logging
+    from klearkarma.platform import Platform, resolve_database_url
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        from klearkarma.core.metrics import REGISTRY
+
+        start_http_server(metrics_port, registry=REGISTRY)
+
+    async def main() -> None:
+        database_url = resolve_database_url(settings)
+        await asyncio.to_thread(migrate.upgrade, database_url)
+        platform = Platform.build(settings, database_url=database_url)
+        try:
+            await Worker(platform, concurrency=concurrency, queues=queues).run()
+        finally:
+            await platform.close()
+
+    asyncio.run(main())
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="jobs run at once per process")] = 4,
+    processes: Annotated[int, typer.Option(min=1, help="worker processes to start")] = 1,
+    queue: Annotated[list[str] | None, typer.Option(help="only these queues (repeatable)")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve /metrics for this worker on this port")
+    ] = None,
+) -> None:
+    """Run job workers as separate processes (scale these independently of `serve`)."""
+    if processes == 1:
+        _run_worker(concurrency, queue, metrics_port)
+        return
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(
+            target=_run_worker,
+            args=(concurrency, queue, metrics_port + index if metrics_port else None),
+            name=f"klearkarma-worker-{index}",
+        )
+        for index in range(processes)
+    ]
+    for child in children:
+        child.start()
+    try:
+        for child in children:
+            child.join()
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+            child.join()
+    failed = [child.name for child in children if child.exitcode not in (0, None, -15)]
+    if failed:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations (also done automatically at start-up)."""
+    from klearkarma.core import migrate as migrations
+    from klearkarma.platform import resolve_database_url
+
+    migrations.upgrade(resolve_database_url(Settings()))
+    typer.echo("database schema is up to date")
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="the admin's email")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create an admin account (admins never come from registration)."""
+    from klearkarma.core import migrate as migrations
+    from klearkarma.core.errors import AppError
+    from klearkarma.identity.service import ensure_admin
+    from klearkarma.platform import Platform, resolve_database_url
+
+    settings = Settings()
+    if len(password) < 10:
+        raise typer.BadParameter("use at least 10 characters", param_hint="--password")
+
+    async def main() -> bool:
+        database_url = resolve_database_url(settings)
+        await asyncio.to_thread(migrations.upgrade, database_url)
+        platform = Platform.build(settings, database_url=database_url)
+        try:
+            async with platform.db.transaction() as session:
+                _, created = await ensure_admin(
+                    session,
+                    email=email,
+                    password=password,
+                    password_rounds=settings.password_rounds,
+                )
+            return created
+        finally:
+            await platform.close()
+
+    try:
+        created = asyncio.run(main())
+    except AppError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"admin {email} {'created' if created else 'already exists'}")
+
+
+@cli.command()
+def seed(
+    practitioners: Annotated[int, typer.Option(min=0)] = 100,
+    seekers: Annotated[int, typer.Option(min=0)] = 200,
+    bookings: Annotated[int, typer.Option(min=0)] = 1000,
+    random_seed: Annotated[int, typer.Option("--seed", help="random seed")] = 2026,
+) -> None:
+    """Add realistic synthetic practitioners, seekers, bookings and reviews."""
+    import asyncpg
+
+    from klearkarma.core import migrate as migrations
+    from klearkarma.core.db import libpq_url
+    from klearkarma.demo.loader import DEMO_PASSWORD
+    from klearkarma.demo.seed import seed_database
+    from klearkarma.identity.passwords import hash_password
+    from klearkarma.platform import resolve_database_url
+
+    settings = Settings()
+
+    async def main() -> None:
+        database_url = resolve_database_url(settings)
+        await asyncio.to_thread(migrations.upgrade, database_url)
+        connection = await asyncpg.connect(libpq_url(database_url))
+        try:
+            started = time.perf_counter()
+            counts = await seed_database(
+                connection,
+                practitioners=practitioners,
+                seekers=seekers,
+                bookings=bookings,
+                password_hash=hash_password(DEMO_PASSWORD, settings.password_rounds),
+                now=datetime.now(UTC),
+                seed=random_seed,
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            await connection.close()
+        typer.echo(
+            f"seeded {counts.users} users, {counts.practitioners} practitioners, "
+            f"{counts.services} services, {counts.bookings} bookings, {counts.reviews} reviews "
+            f"in {elapsed:.1f}s (every generated account's password: {DEMO_PASSWORD})"
+        )
+
+    asyncio.run(main())
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

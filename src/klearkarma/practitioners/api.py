@@ -1,0 +1,155 @@
+"""Public REST routes of the practitioners context: the directory and the services catalog."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from klearkarma.core.db import SessionDep
+from klearkarma.core.pagination import PageDep
+from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
+from klearkarma.identity import service as identity
+from klearkarma.practitioners import service
+from klearkarma.practitioners.models import Practitioner, Service, ServiceMode
+from klearkarma.practitioners.schemas import (
+    CatalogServiceOut,
+    Certification,
+    Location,
+    ModalityOut,
+    PractitionerOut,
+    PractitionerSort,
+    PractitionerSummary,
+    ReviewOut,
+    ServiceOut,
+)
+from klearkarma.reviews import service as reviews
+
+router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"], responses=ERROR_RESPONSES)
+catalog_router = APIRouter(prefix="/v1/services", tags=["catalog"], responses=ERROR_RESPONSES)
+
+
+def summary(practitioner: Practitioner, distance_km: float | None = None) -> PractitionerSummary:
+    return PractitionerSummary.model_validate(practitioner).model_copy(
+        update={"distance_km": round(distance_km, 2) if distance_km is not None else None}
+    )
+
+
+def profile(practitioner: Practitioner, services: list[Service]) -> PractitionerOut:
+    location = None
+    if practitioner.lat is not None and practitioner.lng is not None:
+        location = Location(
+            lat=practitioner.lat,
+            lng=practitioner.lng,
+            city=practitioner.city,
+            country=practitioner.country,
+        )
+    return PractitionerOut(
+        **summary(practitioner).model_dump(),
+        bio=practitioner.bio,
+        certifications=[Certification.model_validate(c) for c in practitioner.certifications],
+        timezone=practitioner.timezone,
+        location=location,
+        services=[ServiceOut.model_validate(s) for s in services],
+        created_at=practitioner.created_at,
+    )
+
+
+@router.get("", response_model=Envelope[list[PractitionerSummary]])
+async def list_practitioners(
+    session: SessionDep,
+    page: PageDep,
+    specialization: Annotated[str | None, Query(max_length=64)] = None,
+    language: Annotated[str | None, Query(max_length=64)] = None,
+    min_rate: Annotated[Decimal | None, Query(alias="minRate", ge=0, max_digits=12)] = None,
+    max_rate: Annotated[Decimal | None, Query(alias="maxRate", ge=0, max_digits=12)] = None,
+    min_rating: Annotated[float | None, Query(alias="minRating", ge=0, le=5)] = None,
+    city: Annotated[str | None, Query(max_length=100)] = None,
+    online: bool | None = None,
+    in_person: Annotated[bool | None, Query(alias="inPerson")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=20000)] = None,
+    sort: PractitionerSort = PractitionerSort.RATING,
+) -> Envelope[list[PractitionerSummary]]:
+    """Verified practitioners, filtered and sorted; ``distanceKm`` is set when lat/lng are given."""
+    filters = service.DirectoryFilters(
+        specialization=specialization,
+        language=language,
+        min_rate=min_rate,
+        max_rate=max_rate,
+        min_rating=min_rating,
+        city=city,
+        online=online,
+        in_person=in_person,
+        lat=lat,
+        lng=lng,
+        radius_km=radius_km,
+        sort=sort,
+    )
+    rows, total = await service.list_public_practitioners(session, filters, page)
+    return ok([summary(p, d) for p, d in rows], page.pagination(total))
+
+
+@router.get("/{practitioner_id}", response_model=Envelope[PractitionerOut])
+async def get_practitioner(
+    practitioner_id: uuid.UUID, session: SessionDep
+) -> Envelope[PractitionerOut]:
+    """A verified practitioner's public profile with services and rating."""
+    practitioner, services = await service.get_public_practitioner(session, practitioner_id)
+    return ok(profile(practitioner, services))
+
+
+@router.get("/{practitioner_id}/reviews", response_model=Envelope[list[ReviewOut]])
+async def list_reviews(
+    practitioner_id: uuid.UUID, session: SessionDep, page: PageDep
+) -> Envelope[list[ReviewOut]]:
+    """Reviews of a verified practitioner, newest first."""
+    await service.require_public(session, practitioner_id)
+    rows, total = await reviews.list_for_practitioner(session, practitioner_id, page)
+    names = await identity.public_names(session, [r.seeker_id for r in rows])
+    items = [
+        ReviewOut(
+            id=r.id,
+            rating=r.rating,
+            comment=r.comment,
+            author_name=names.get(r.seeker_id, "Former member"),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+    return ok(items, page.pagination(total))
+
+
+@catalog_router.get("", response_model=Envelope[list[CatalogServiceOut]])
+async def list_services(
+    session: SessionDep,
+    page: PageDep,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    mode: ServiceMode | None = None,
+) -> Envelope[list[CatalogServiceOut]]:
+    """Services offered by verified practitioners."""
+    rows, total = await service.list_catalog_services(
+        session, category=category, mode=mode, page=page
+    )
+    items = [
+        CatalogServiceOut(
+            **ServiceOut.model_validate(s).model_dump(), practitioner_name=name, city=city
+        )
+        for s, name, city in rows
+    ]
+    return ok(items, page.pagination(total))
+
+
+@catalog_router.get("/categories", response_model=Envelope[list[ModalityOut]])
+async def list_categories(session: SessionDep) -> Envelope[list[ModalityOut]]:
+    """The modality taxonomy, with how many verified practitioners offer each."""
+    rows = await service.list_modalities(session)
+    return ok(
+        [
+            ModalityOut(slug=m.slug, name=m.name, description=m.description, practitioner_count=n)
+            for m, n in rows
+        ]
+    )

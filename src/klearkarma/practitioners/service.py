@@ -1,0 +1,219 @@
+"""Read use cases of the practitioners context: the public directory and catalog.
+
+Only verified, active practitioners are public: every query here starts from ``public()``.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from klearkarma.core.errors import NotFound, ValidationFailed
+from klearkarma.core.pagination import PageParams
+from klearkarma.practitioners.models import (
+    Modality,
+    Practitioner,
+    Service,
+    ServiceMode,
+    VerificationStatus,
+)
+from klearkarma.practitioners.schemas import PractitionerSort
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE_LAT = 111.045
+
+
+def public() -> ColumnElement[bool]:
+    return and_(
+        Practitioner.verification_status == VerificationStatus.VERIFIED,
+        Practitioner.is_active.is_(True),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryFilters:
+    specialization: str | None = None
+    language: str | None = None
+    min_rate: Decimal | None = None
+    max_rate: Decimal | None = None
+    min_rating: float | None = None
+    city: str | None = None
+    online: bool | None = None
+    in_person: bool | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    sort: PractitionerSort = PractitionerSort.RATING
+
+    def check(self) -> None:
+        errors: list[tuple[str, str]] = []
+        if (self.lat is None) != (self.lng is None):
+            errors.append(("lat" if self.lat is None else "lng", "lat and lng go together"))
+        if self.radius_km is not None and self.lat is None:
+            errors.append(("radiusKm", "radiusKm needs lat and lng"))
+        if self.sort is PractitionerSort.DISTANCE and self.lat is None:
+            errors.append(("sort", "sorting by distance needs lat and lng"))
+        if (
+            self.min_rate is not None
+            and self.max_rate is not None
+            and self.min_rate > self.max_rate
+        ):
+            errors.append(("minRate", "minRate must not exceed maxRate"))
+        if errors:
+            raise ValidationFailed(errors)
+
+
+def haversine_km(lat: float, lng: float) -> ColumnElement[float]:
+    """Great-circle distance from (lat, lng) to each practitioner, in SQL."""
+    dlat = func.radians(Practitioner.lat - lat) / 2
+    dlng = func.radians(Practitioner.lng - lng) / 2
+    a = func.power(func.sin(dlat), 2) + math.cos(math.radians(lat)) * func.cos(
+        func.radians(Practitioner.lat)
+    ) * func.power(func.sin(dlng), 2)
+    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(func.least(a, 1.0)))
+
+
+def _bounding_box(lat: float, lng: float, radius_km: float) -> ColumnElement[bool]:
+    """A cheap index-friendly pre-filter; the exact radius is checked with haversine."""
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    cos_lat = math.cos(math.radians(lat))
+    conditions: list[ColumnElement[bool]] = [Practitioner.lat.between(lat - dlat, lat + dlat)]
+    if cos_lat > 1e-6:
+        dlng = radius_km / (KM_PER_DEGREE_LAT * cos_lat)
+        if dlng < 180:
+            low, high = lng - dlng, lng + dlng
+            if low < -180 or high > 180:  # the box wraps around the antimeridian
+                conditions.append(
+                    (Practitioner.lng >= (low + 360 if low < -180 else low))
+                    | (Practitioner.lng <= (high - 360 if high > 180 else high))
+                )
+            else:
+                conditions.append(Practitioner.lng.between(low, high))
+    return and_(*conditions)
+
+
+def _directory_query(filters: DirectoryFilters) -> tuple[Select[Any], ColumnElement[float] | None]:
+    distance = None
+    if filters.lat is not None and filters.lng is not None:
+        distance = haversine_km(filters.lat, filters.lng)
+    query = select(Practitioner).where(public())
+    if filters.specialization:
+        query = query.where(
+            Practitioner.specializations.contains([filters.specialization.strip().lower()])
+        )
+    if filters.language:
+        # Languages are stored as proper nouns ("Hindi"); @> keeps the GIN index usable.
+        query = query.where(Practitioner.languages.contains([filters.language.strip().title()]))
+    if filters.min_rate is not None:
+        query = query.where(Practitioner.hourly_rate >= filters.min_rate)
+    if filters.max_rate is not None:
+        query = query.where(Practitioner.hourly_rate <= filters.max_rate)
+    if filters.min_rating is not None:
+        query = query.where(Practitioner.rating >= filters.min_rating)
+    if filters.city:
+        query = query.where(func.lower(Practitioner.city) == filters.city.strip().lower())
+    if filters.online is not None:
+        query = query.where(Practitioner.offers_online.is_(filters.online))
+    if filters.in_person is not None:
+        query = query.where(Practitioner.offers_in_person.is_(filters.in_person))
+    if distance is not None and filters.radius_km is not None:
+        assert filters.lat is not None
+        assert filters.lng is not None
+        query = query.where(_bounding_box(filters.lat, filters.lng, filters.radius_km))
+        query = query.where(distance <= filters.radius_km)
+    return query, distance
+
+
+def _ordering(sort: PractitionerSort, distance: ColumnElement[float] | None) -> list[Any]:
+    if sort is PractitionerSort.DISTANCE and distance is not None:
+        keys: list[Any] = [distance.asc()]
+    elif sort is PractitionerSort.PRICE:
+        keys = [Practitioner.hourly_rate.asc()]
+    elif sort is PractitionerSort.EXPERIENCE:
+        keys = [Practitioner.experience_years.desc()]
+    else:
+        keys = [Practitioner.rating.desc(), Practitioner.review_count.desc()]
+    return [*keys, Practitioner.id]  # the id makes pages stable under ties
+
+
+async def list_public_practitioners(
+    session: AsyncSession, filters: DirectoryFilters, page: PageParams
+) -> tuple[list[tuple[Practitioner, float | None]], int]:
+    filters.check()
+    query, distance = _directory_query(filters)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    columns = query.add_columns(distance.label("distance_km")) if distance is not None else query
+    rows = await session.execute(
+        columns.order_by(*_ordering(filters.sort, distance)).offset(page.offset).limit(page.limit)
+    )
+    if distance is None:
+        return [(row[0], None) for row in rows], int(total or 0)
+    return [(row[0], float(row[1])) for row in rows], int(total or 0)
+
+
+async def get_public_practitioner(
+    session: AsyncSession, practitioner_id: uuid.UUID
+) -> tuple[Practitioner, list[Service]]:
+    practitioner = await session.scalar(
+        select(Practitioner).where(Practitioner.id == practitioner_id, public())
+    )
+    if practitioner is None:
+        raise NotFound("Practitioner not found.")
+    services = await session.scalars(
+        select(Service)
+        .where(Service.practitioner_id == practitioner_id, Service.is_active.is_(True))
+        .order_by(Service.price, Service.id)
+    )
+    return practitioner, list(services)
+
+
+async def list_catalog_services(
+    session: AsyncSession,
+    *,
+    category: str | None,
+    mode: ServiceMode | None,
+    page: PageParams,
+) -> tuple[list[tuple[Service, str, str | None]], int]:
+    query = (
+        select(Service, Practitioner.display_name, Practitioner.city)
+        .join(Practitioner, Practitioner.id == Service.practitioner_id)
+        .where(public(), Service.is_active.is_(True))
+    )
+    if category:
+        query = query.where(Service.category == category.lower())
+    if mode is not None:
+        query = query.where(Service.mode == mode)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.execute(
+        query.order_by(Practitioner.rating.desc(), Service.id).offset(page.offset).limit(page.limit)
+    )
+    return [(row[0], row[1], row[2]) for row in rows], int(total or 0)
+
+
+async def list_modalities(session: AsyncSession) -> list[tuple[Modality, int]]:
+    counts_query = (
+        select(func.unnest(Practitioner.specializations).label("slug"), func.count().label("n"))
+        .where(public())
+        .group_by("slug")
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Modality, func.coalesce(counts_query.c.n, 0))
+        .outerjoin(counts_query, counts_query.c.slug == Modality.slug)
+        .order_by(Modality.sort_order)
+    )
+    return [(row[0], int(row[1])) for row in rows]
+
+
+async def require_public(session: AsyncSession, practitioner_id: uuid.UUID) -> None:
+    exists = await session.scalar(
+        select(Practitioner.id).where(Practitioner.id == practitioner_id, public())
+    )
+    if exists is None:
+        raise NotFound("Practitioner not found.")

@@ -1,0 +1,26 @@
+"""Use cases of the reviews context."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from klearkarma.core.pagination import PageParams
+from klearkarma.reviews.models import Review
+
+
+async def list_for_practitioner(
+    session: AsyncSession, practitioner_id: uuid.UUID, page: PageParams
+) -> tuple[list[Review], int]:
+    condition = Review.practitioner_id == practitioner_id
+    total = await session.scalar(select(func.count()).select_from(Review).where(condition))
+    rows = await session.scalars(
+        select(Review)
+        .where(condition)
+        .order_by(Review.created_at.desc(), Review.id)
+        .offset(page.offset)
+        .limit(page.limit)
+    )
+    return list(rows), int(total or 0)

@@ -1,0 +1,11 @@
+async def test_smoke(client):
+    r = await client.get("/v1/health")
+    print(r.status_code, r.headers, r.text)
+    r = await client.get("/v1/practitioners")
+    print(r.status_code, r.text)
+    r = await client.get("/nope")
+    print(r.status_code, r.text)
+    r = await client.get("/v1/services/categories")
+    print(r.status_code, r.text[:300])
+    r = await client.get("/v1/health/ready")
+    print(r.status_code, r.text[:500])
