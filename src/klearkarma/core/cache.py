@@ -1,8 +1,8 @@
 """Cache, rate-limit counters and pub/sub behind one small interface.
 
 ``RedisBackend`` is what several processes share; ``MemoryBackend`` is the same contract for a
-single process with nothing else running. Keys are namespaced by a prefix so that tests and tenants that
-share a Redis never see each other's keys.
+single process with nothing else running. Keys are namespaced by a prefix so that tests and
+tenants sharing a Redis never see each other's keys.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Database access: the declarative base, the engine, and the one-transaction-per-call rule.
 
 A request (or a job) gets one session; it is committed in exactly one place
-(``Database.transaction``) and services only ``flush``. Jobs enqueued through that session commit or vanish with it.
+(``Database.transaction``) and services only ``flush``. Jobs enqueued through that session
+commit or vanish with it.
 """
 
 from __future__ import annotations
@@ -71,13 +72,11 @@ class Database:
 
     def __init__(self, engine: AsyncEngine | AsyncConnection, *, savepoints: bool = False) -> None:
         self.bind = engine
-        self.session_factory = async_sessionmaker(
-            bind=engine,
-            expire_on_commit=False,
-            autoflush=False,
+        options: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
+        if savepoints:
             # Tests bind to one outer connection and turn every commit into a savepoint release.
-            join_transaction_mode="create_savepoint" if savepoints else "conservative_savepoint",
-        )
+            options["join_transaction_mode"] = "create_savepoint"
+        self.session_factory = async_sessionmaker(bind=engine, **options)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10, echo: bool = False) -> Database:

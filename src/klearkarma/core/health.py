@@ -100,7 +100,7 @@ async def metrics(request: Request) -> Response:
         rows = await session.execute(
             text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")
         )
-        counts: dict[str, int] = dict(rows.tuples().all())
+        counts = {status: int(count) for status, count in rows}
     for status in ("todo", "doing", "succeeded", "failed", "cancelled", "aborted"):
         JOB_QUEUE.labels(status=status).set(counts.get(status, 0))
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

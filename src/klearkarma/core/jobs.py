@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
-import psycopg_pool
 import pydantic_core
 import structlog
 from procrastinate import JobContext, PsycopgConnector, RetryStrategy
@@ -132,42 +131,27 @@ class Worker:
         self.platform = platform
         self.concurrency = concurrency
         self.queues = queues
-        self._pool: psycopg_pool.AsyncConnectionPool | None = None
         self._task: asyncio.Task[None] | None = None
-
-    async def _open(self) -> None:
-        load_task_modules()
-        self._pool = psycopg_pool.AsyncConnectionPool(
-            libpq_url(self.platform.database_url),
-            min_size=1,
-            max_size=self.concurrency + 2,
-            open=False,
-            kwargs={"autocommit": True},
-        )
-        await self._pool.open(wait=True)
-        await jobs_app.open_async(self._pool)
-
-    async def _close(self) -> None:
-        await jobs_app.close_async()
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
 
     async def run(self, *, wait: bool = True, install_signal_handlers: bool = True) -> None:
         """Work until stopped (``wait``) or until the queues are empty (``wait=False``)."""
-        await self._open()
-        try:
-            options: dict[str, Any] = {
-                "queues": self.queues,  # None: every queue
-                "concurrency": self.concurrency,
-                "wait": wait,
-                "additional_context": {"platform": self.platform},
-                "install_signal_handlers": install_signal_handlers,
-                "fetch_job_polling_interval": 5.0,
-            }
-            await jobs_app.run_worker_async(**options)
-        finally:
-            await self._close()
+        load_task_modules()
+        connector = PsycopgConnector(
+            conninfo=libpq_url(self.platform.database_url),
+            min_size=1,
+            max_size=self.concurrency + 2,
+        )
+        options: dict[str, Any] = {
+            "queues": self.queues,  # None: every queue
+            "concurrency": self.concurrency,
+            "wait": wait,
+            "additional_context": {"platform": self.platform},
+            "install_signal_handlers": install_signal_handlers,
+            "fetch_job_polling_interval": 5.0,
+        }
+        with jobs_app.replace_connector(connector):
+            async with jobs_app.open_async():
+                await jobs_app.run_worker_async(**options)
 
     def start_in_background(self) -> None:
         self._task = asyncio.create_task(self.run(install_signal_handlers=False))

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import asyncpg
 import structlog
-from klearkarma.demo.seed import seed_database
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.demo.seed import seed_database
 from klearkarma.identity.models import User, UserType
 from klearkarma.identity.passwords import hash_password
 from klearkarma.identity.service import create_user

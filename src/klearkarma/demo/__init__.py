@@ -1,0 +1,1 @@
+"""Synthetic marketplace data for demos and benchmarks."""
