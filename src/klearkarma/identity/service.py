@@ -93,5 +93,5 @@ async def public_names(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict
     )
     return {
         user_id: f"{first} {last[:1]}.".strip() if last else first
-        for user_id, first, last in rows.tuples()
+        for user_id, first, last in rows
     }
