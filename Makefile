@@ -35,6 +35,7 @@ format: setup
 ## Benchmarks (on demand; they print numbers, they do not pass or fail).
 bench: setup
 	$(UV) run python bench/seed_bench.py --practitioners $${PRACTITIONERS:-100000} --seekers $${SEEKERS:-20000} --bookings $${BOOKINGS:-100000}
+	$(UV) run python bench/http_bench.py --concurrency $${CONCURRENCY:-20} --requests $${REQUESTS:-1000}
 
 worker: setup
 	$(UV) run klearkarma worker

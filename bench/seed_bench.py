@@ -39,7 +39,9 @@ def _parse_args() -> argparse.Namespace:
 
 
 async def _recreate_database(server_url: str) -> str:
-    admin = await asyncpg.connect(make_url(server_url).set(database="postgres").render_as_string(False))
+    admin = await asyncpg.connect(
+        make_url(server_url).set(database="postgres").render_as_string(False)
+    )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
@@ -49,7 +51,9 @@ async def _recreate_database(server_url: str) -> str:
 
 
 async def _drop_database(server_url: str) -> None:
-    admin = await asyncpg.connect(make_url(server_url).set(database="postgres").render_as_string(False))
+    admin = await asyncpg.connect(
+        make_url(server_url).set(database="postgres").render_as_string(False)
+    )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
     finally:

@@ -144,7 +144,7 @@ async def cache(redis_url: str) -> AsyncIterator[CacheBackend]:
     await backend.close()
 
 
-def test_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
+def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": "test",
         "database_url": database_url,
@@ -159,7 +159,7 @@ def test_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return test_settings(tmp_path, database_url)
+    return make_settings(tmp_path, database_url)
 
 
 @pytest_asyncio.fixture
@@ -215,7 +215,7 @@ async def committed_platform(
 ) -> AsyncIterator[Platform]:
     """A platform on a real engine: its commits are real, visible to other connections."""
     built = Platform.build(
-        test_settings(tmp_path, clean_database_url), database_url=clean_database_url, cache=cache
+        make_settings(tmp_path, clean_database_url), database_url=clean_database_url, cache=cache
     )
     yield built
     if built.worker is not None:

@@ -13,7 +13,6 @@ from klearkarma import __version__
 from klearkarma.config import Settings
 from klearkarma.core import health
 from klearkarma.core.http import BodyLimitMiddleware, EdgeMiddleware, install_error_handlers
-from klearkarma.core.logging import configure_logging
 from klearkarma.core.ratelimit import RateLimitMiddleware, limits_from
 from klearkarma.notifications import api as dev_mailbox
 from klearkarma.platform import Platform
@@ -37,7 +36,6 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             return
         from klearkarma.bootstrap import start_platform
 
-        configure_logging(settings.log_level, settings.log_format)
         running = await start_platform(settings)
         app.state.platform = running
         try:

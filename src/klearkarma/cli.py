@@ -30,13 +30,10 @@ def serve(
         str, typer.Option(help="proxies trusted for X-Forwarded-For")
     ] = "127.0.0.1",
 ) -> None:
-    """Serve the web app and API (plus an in-process job worker outside production)."""
+    """Serve the web app and API (with an in-process job worker in development)."""
     import uvicorn
 
-    from klearkarma.core.logging import configure_logging
-
     settings = _settings(host=host, port=port)
-    configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
         "klearkarma.cli:_app_from_environment" if workers > 1 else _app(settings),  # type: ignore[arg-type]
         factory=workers > 1,
@@ -53,7 +50,9 @@ def serve(
 
 def _app(settings: Settings) -> object:
     from klearkarma.app import create_app
+    from klearkarma.core.logging import configure_logging
 
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
 
 

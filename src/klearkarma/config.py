@@ -6,6 +6,7 @@ environment; nothing else in the code reads ``os.environ``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -149,7 +150,7 @@ def parse_rate(value: str) -> tuple[int, float]:
         raise ValueError(
             f"rate limit {value!r} must look like 'requests/seconds', e.g. '20/60'"
         ) from exc
-    if limit < 1 or window <= 0:
+    if limit < 1 or not math.isfinite(window) or window <= 0:
         raise ValueError(
             f"rate limit {value!r} must allow at least one request in a positive window"
         )

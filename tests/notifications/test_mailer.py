@@ -1,4 +1,4 @@
-"""Email delivery: SMTP against a real local server, the database mailbox, and the choice between."""
+"""Email delivery: SMTP to a real local server, the database mailbox, and the choice between."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +29,14 @@ from klearkarma.notifications.mailer import (
 from klearkarma.notifications.models import DevMail
 from klearkarma.notifications.service import queue_email
 from klearkarma.platform import Platform, build_mailer
-from tests.conftest import test_settings as make_settings
+from tests.conftest import make_settings as make_settings
 
 # The AUTH servers below allow login without TLS, which aiosmtpd rightly warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 SENDER = "Klear Karma <no-reply@klearkarma.local>"
 SMTP_USER = "mailer"
-SMTP_PASSWORD = "s3cret@pass"  # noqa: S105 - a test credential
+SMTP_PASSWORD = "s3cret@pass"
 
 
 @dataclass
@@ -88,7 +88,7 @@ class SmtpServer:
     authenticator: Authenticator | None
 
 
-def body_of(part: EmailMessage) -> str:
+def body_of(part: MIMEPart) -> str:
     """A part's decoded text, with SMTP's CRLF line ends turned back into newlines."""
     content = part.get_content()
     assert isinstance(content, str)
@@ -258,9 +258,7 @@ async def test_missing_credentials_are_refused_by_a_server_requiring_auth(
 
 
 async def test_unreachable_smtp_server_raises_so_the_job_is_retried() -> None:
-    mailer = SmtpMailer(
-        SmtpConfig("127.0.0.1", free_port(), None, None, False, False, 2.0), SENDER
-    )
+    mailer = SmtpMailer(SmtpConfig("127.0.0.1", free_port(), None, None, False, False, 2.0), SENDER)
 
     with pytest.raises(aiosmtplib.SMTPConnectError):
         await mailer.send(Email(to=["gina@example.com"], subject="later", text="x"))
@@ -300,7 +298,12 @@ def test_smtps_url_means_implicit_tls_on_port_465() -> None:
 def test_smtp_url_defaults_to_submission_port_and_opportunistic_starttls() -> None:
     config = SmtpConfig.from_url("smtp://mail.example.com?starttls=TRUE&timeout=7.5")
 
-    assert (config.port, config.use_tls, config.start_tls, config.timeout) == (587, False, True, 7.5)
+    assert (config.port, config.use_tls, config.start_tls, config.timeout) == (
+        587,
+        False,
+        True,
+        7.5,
+    )
     assert SmtpConfig.from_url("smtp://mail.example.com").start_tls is None
 
 
@@ -313,6 +316,8 @@ def test_smtp_url_defaults_to_submission_port_and_opportunistic_starttls() -> No
         "http://mail.example.com",
         "mail.example.com:25",
         "",
+        "smtps://mail.example.com?starttls=true",  # implicit TLS and STARTTLS cannot combine
+        "smtp://mail.example.com?starttls=flase",  # a typo is an error, not a silent "off"
     ],
 )
 def test_malformed_smtp_url_is_refused(url: str) -> None:
@@ -358,9 +363,7 @@ async def test_database_mailbox_keeps_a_missing_html_body_as_null(db: Database) 
     await DatabaseMailbox(db, SENDER).send(Email(to=["a@example.com"], subject="s", text="t"))
 
     async with db.session_factory() as session:
-        html = await session.scalar(
-            text("SELECT html_body FROM dev_mailbox WHERE subject = 's'")
-        )
+        html = await session.scalar(text("SELECT html_body FROM dev_mailbox WHERE subject = 's'"))
         count = await session.scalar(text("SELECT count(*) FROM dev_mailbox"))
     assert html is None
     assert count == 1

@@ -110,7 +110,9 @@ async def test_profile_shows_services_and_money_as_strings(
 ) -> None:
     people = await seed_directory(db)
     async with db.transaction() as session:
-        await make_service(session, people["reiki_blr"], name="Reiki healing", price=Decimal("999.50"))
+        await make_service(
+            session, people["reiki_blr"], name="Reiki healing", price=Decimal("999.50")
+        )
 
     response = await client.get(f"/v1/practitioners/{people['reiki_blr'].id}")
 

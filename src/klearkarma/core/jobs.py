@@ -63,7 +63,7 @@ def task(
     """
 
     def decorate(fn: Callable[..., Awaitable[None]]) -> procrastinate.tasks.Task[Any, Any, Any]:
-        async def run(context: JobContext, **kwargs: Any) -> None:
+        async def run(context: JobContext, /, **kwargs: Any) -> None:
             platform: Platform = context.additional_context["platform"]
             started = time.perf_counter()
             outcome = "failed"

@@ -13,7 +13,9 @@ from typing import Protocol
 
 import anyio
 
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,511}$")
+# Every segment starts with a letter or digit: no "..", no hidden or temp-file names.
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")  # 255: a file name's limit
+MAX_KEY_LENGTH = 512
 
 
 class StorageError(Exception):
@@ -39,7 +41,7 @@ class Storage(Protocol):
 
 def check_key(key: str) -> str:
     parts = key.split("/")
-    if not _SAFE_KEY.match(key) or any(part in ("", ".", "..") for part in parts):
+    if len(key) > MAX_KEY_LENGTH or not all(_SAFE_SEGMENT.fullmatch(part) for part in parts):
         raise StorageError(f"invalid storage key: {key!r}")
     return key
 

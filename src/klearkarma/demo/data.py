@@ -887,24 +887,24 @@ AFFINITIES: dict[str, tuple[str, ...]] = {
 }
 
 # --------------------------------------------------------------------------------------------
-# Prose templates. Placeholders: {first}, {city}, {years}, {noun}, {Noun}, {specs}, {benefit},
-# {issuer}, {label}.
+# Prose templates. Placeholders: {first}, {city}, {years}, {noun} ("yoga teacher"),
+# {a_noun} ("an acupuncturist"), {A_noun}, {Noun}, {specs}, {benefit}, {issuer}, {label}.
 # --------------------------------------------------------------------------------------------
 
 HEADLINE_TEMPLATES: tuple[str, ...] = (
     "{Noun} helping you {benefit}",
-    "{Noun} in {city}: {specs}",
+    "{Noun} in {city}",
     "{years} years of {label}, one person at a time",
     "Helping you {benefit} through {specs}",
-    "{Noun} | {specs}",
+    "{Noun} | {years}+ years | {city}",
     "Calm, practical {label} to help you {benefit}",
 )
 
 BIO_OPENINGS: tuple[str, ...] = (
-    "{first} is a {noun} based in {city} with {years} years of practice.",
-    "Based in {city}, {first} has worked as a {noun} for {years} years.",
-    "{first} has spent {years} years as a {noun}, most of them in {city}.",
-    "A {noun} in {city}, {first} has been practising for {years} years.",
+    "{first} is {a_noun} based in {city} with {years} years of practice.",
+    "Based in {city}, {first} has worked as {a_noun} for {years} years.",
+    "{first} has spent {years} years as {a_noun}, most of them in {city}.",
+    "{A_noun} in {city}, {first} has been practising for {years} years.",
 )
 BIO_SPECIALIZATION_SENTENCES: tuple[str, ...] = (
     "Sessions draw on {specs}, adapted to each person's needs and pace.",

@@ -92,6 +92,5 @@ async def public_names(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict
         select(User.id, User.first_name, User.last_name).where(User.id.in_(set(user_ids)))
     )
     return {
-        user_id: f"{first} {last[:1]}.".strip() if last else first
-        for user_id, first, last in rows
+        user_id: f"{first} {last[:1]}.".strip() if last else first for user_id, first, last in rows
     }

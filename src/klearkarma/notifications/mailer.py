@@ -7,6 +7,7 @@ Nothing calls a mailer inside a request: requests enqueue ``notifications.send_e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Protocol
@@ -66,16 +67,30 @@ class SmtpConfig:
             raise ValueError("SMTP_URL must look like smtp://user:pass@host:port or smtps://…")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         implicit = parts.scheme == "smtps"
-        starttls = query.get("starttls")
+        starttls = _flag(query.get("starttls"), "starttls")
+        if implicit and starttls:
+            raise ValueError(
+                "SMTP_URL: smtps:// already uses TLS; drop ?starttls=true or use smtp://"
+            )
         return cls(
             hostname=parts.hostname,
             port=parts.port or (465 if implicit else 587),
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             use_tls=implicit,
-            start_tls=None if starttls is None else starttls.lower() in ("1", "true", "yes"),
+            start_tls=starttls,
             timeout=float(query.get("timeout", "30")),
         )
+
+
+def _flag(value: str | None, name: str) -> bool | None:
+    if value is None:
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(f"SMTP_URL parameter {name}={value!r} must be true or false")
 
 
 class SmtpMailer:
@@ -112,5 +127,6 @@ class DatabaseMailbox:
                     subject=email.subject,
                     text_body=email.text,
                     html_body=email.html,
+                    created_at=datetime.now(UTC),  # now() is the transaction start: too coarse
                 )
             )

@@ -23,6 +23,7 @@ async def queue_email(session: AsyncSession, email: Email) -> int:
         text=email.text,
         html=email.html,
         reply_to=email.reply_to,
+        headers=email.headers,
     )
 
 

@@ -20,8 +20,10 @@ async def send_email(
     text: str,
     html: str | None = None,
     reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """Deliver one email; a failure is retried with backoff by the queue."""
-    await platform.mailer.send(
-        Email(to=to, subject=subject, text=text, html=html, reply_to=reply_to)
+    email = Email(
+        to=to, subject=subject, text=text, html=html, reply_to=reply_to, headers=headers or {}
     )
+    await platform.mailer.send(email)

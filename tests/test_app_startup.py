@@ -1,0 +1,106 @@
+"""`serve` start-up end to end: migrations, configured admin, demo data, in-process worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from klearkarma.app import create_app
+from klearkarma.demo.loader import DEMO_PRACTITIONER_EMAIL, DEMO_SEEKER_EMAIL
+from tests.conftest import make_settings
+
+
+def scalar(url: str, sql: str) -> object:
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    with engine.connect() as connection:
+        value = connection.execute(text(sql)).scalar_one()
+    engine.dispose()
+    return value
+
+
+async def test_start_up_loads_demo_data_admin_and_worker(
+    tmp_path: Path, clean_database_url: str
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        clean_database_url,
+        env="development",
+        demo_data=True,
+        run_worker=True,
+        admin_email="Boss@Example.com",
+        admin_password="a-long-admin-password",
+    )
+    app = create_app(settings)
+
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            health = await http.get("/v1/health")
+            ready = await http.get("/v1/health/ready")
+            listing = await http.get("/v1/practitioners", params={"limit": 5})
+            bangalore = await http.get("/v1/practitioners", params={"city": "Bangalore"})
+        worker_running = app.state.platform.worker is not None
+
+    assert health.json()["data"]["environment"] == "development"
+    assert ready.status_code == 200
+    assert ready.json()["data"]["checks"]["queue"]["inProcessWorker"] is True
+    assert worker_running
+    body = listing.json()
+    assert body["meta"]["pagination"]["total"] > 50
+    assert len(body["data"]) == 5
+    assert all(item["verificationStatus"] == "verified" for item in body["data"])
+    assert "Ananya Rao" in [item["displayName"] for item in bangalore.json()["data"]] or (
+        bangalore.json()["meta"]["pagination"]["total"] > 20
+    )
+    assert (
+        scalar(clean_database_url, "SELECT user_type FROM users WHERE email = 'boss@example.com'")
+        == "admin"
+    )
+    for email in (DEMO_SEEKER_EMAIL, DEMO_PRACTITIONER_EMAIL):
+        assert (
+            scalar(clean_database_url, f"SELECT count(*) FROM users WHERE email = '{email}'") == 1
+        )
+    assert scalar(clean_database_url, "SELECT count(*) FROM reviews") > 0
+
+
+async def test_demo_data_is_loaded_only_into_an_empty_marketplace(
+    tmp_path: Path, clean_database_url: str
+) -> None:
+    settings = make_settings(tmp_path, clean_database_url, demo_data=True)
+
+    for _ in range(2):
+        async with LifespanManager(create_app(settings)):
+            pass
+
+    assert (
+        scalar(
+            clean_database_url, f"SELECT count(*) FROM users WHERE email = '{DEMO_SEEKER_EMAIL}'"
+        )
+        == 1
+    )
+    practitioners = scalar(clean_database_url, "SELECT count(*) FROM practitioners")
+    assert practitioners == 121
+
+
+@pytest.mark.parametrize("secret", [None, "short"])
+def test_production_refuses_to_start_without_a_strong_secret(
+    secret: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import ValidationError
+
+    from klearkarma.config import Settings
+
+    monkeypatch.setenv("KLEARKARMA_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/klearkarma")
+    if secret is None:
+        monkeypatch.delenv("KLEARKARMA_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("KLEARKARMA_SECRET_KEY", secret)
+
+    with pytest.raises(ValidationError, match="KLEARKARMA_SECRET_KEY"):
+        create_app(Settings())
