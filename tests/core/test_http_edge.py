@@ -264,3 +264,12 @@ async def test_metrics_token_when_configured(platform: Platform) -> None:
 
     assert_error(denied, 401, "UNAUTHORIZED")
     assert allowed.status_code == 200
+
+
+async def test_root_points_newcomers_to_the_api(client: httpx.AsyncClient) -> None:
+    response = await client.get("/")
+
+    assert response.status_code == 200
+    links = response.json()["data"]["links"]
+    assert links["docs"] == "/docs"
+    assert links["practitioners"] == "/v1/practitioners"

@@ -34,6 +34,31 @@ class Readiness(ApiModel):
     checks: dict[str, dict[str, Any]]
 
 
+class Index(ApiModel):
+    name: str
+    version: str
+    links: dict[str, str]
+
+
+@router.get("/", response_model=Envelope[Index], include_in_schema=False)
+async def index() -> Envelope[Index]:
+    """Where to go from the bare address (the web app will live here)."""
+    return ok(
+        Index(
+            name="Klear Karma API",
+            version=__version__,
+            links={
+                "docs": "/docs",
+                "openapi": "/openapi.json",
+                "health": "/v1/health",
+                "practitioners": "/v1/practitioners",
+                "services": "/v1/services",
+                "categories": "/v1/services/categories",
+            },
+        )
+    )
+
+
 @router.get("/v1/health", response_model=Envelope[Liveness])
 async def health(request: Request) -> Envelope[Liveness]:
     """The process is up and serving (no dependency is touched)."""

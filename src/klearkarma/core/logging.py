@@ -79,6 +79,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.setLevel(level.upper())
     # Our middleware writes the access log; uvicorn's would repeat it, with raw query strings.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("pgserver").setLevel(max(root.level, logging.WARNING))  # chatty at INFO
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
