@@ -249,7 +249,7 @@ def generate_rows(
     )
     rows = SeedRows()
     # Millions of long-lived objects and no reference cycles: the cyclic collector would only
-    # rescan the growing heap again and again (a third of the run time at 100k practitioners).
+    # rescan the growing heap again and again (a third of generation time at 100k practitioners).
     # Nothing else runs meanwhile — this function never awaits — so pausing it is safe.
     collecting = gc.isenabled()
     gc.disable()
@@ -289,7 +289,7 @@ class _Random(random.Random):
     """``random.Random`` plus the few draws the generator makes hundreds of thousands of times.
 
     The stock ``choice``/``randint``/``choices`` go through ``_randbelow`` or build lists per
-    call; these use one ``random()`` each, which roughly halves generation time at scale.
+    call; these use one ``random()`` each. At a few million draws per run that adds up.
     """
 
     def pick(self, seq: Sequence[T]) -> T:
