@@ -427,7 +427,12 @@ async def test_queued_email_reaches_the_smtp_server_once_the_worker_runs(
         assert message["Reply-To"] == WELCOME.reply_to
         async with platform.db.transaction() as session:
             statuses = list(
-                await session.scalars(text("SELECT status::text FROM procrastinate_jobs"))
+                await session.scalars(
+                    text(
+                        "SELECT status::text FROM procrastinate_jobs "
+                        "WHERE task_name = 'notifications.send_email'"
+                    )
+                )
             )
             caught = await session.scalar(text("SELECT count(*) FROM dev_mailbox"))
         assert statuses == ["succeeded"]
