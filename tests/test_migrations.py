@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -10,23 +9,14 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from klearkarma.core import migrate
-from klearkarma.core.db import libpq_url
 from klearkarma.tables import metadata
+from tests.conftest import scratch_database
 
 
 @pytest.fixture
 def scratch_url(server_url: str) -> Iterator[str]:
-    name = f"kk_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(libpq_url(server_url)).set(drivername="postgresql+psycopg", database="postgres"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(libpq_url(server_url)).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(server_url, "kk_mig") as url:
+        yield url
 
 
 def table_names(url: str) -> set[str]:
