@@ -29,4 +29,15 @@ class DevMail(UUIDPrimaryKey, Base):
         return f"DevMail(id={self.id!s}, subject={self.subject!r})"
 
 
-__all__ = ["DevMail", "uuid"]
+class DevSms(UUIDPrimaryKey, Base):
+    """A text message the dev outbox caught instead of sending (development and tests only)."""
+
+    __tablename__ = "dev_sms_outbox"
+    __table_args__ = (Index("ix_dev_sms_outbox_created_at", "created_at"),)
+
+    recipient: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+__all__ = ["DevMail", "DevSms", "uuid"]
