@@ -94,6 +94,42 @@ class Settings(BaseSettings):
     cache_prefix: str = Field(
         "kk:", validation_alias=_env("KLEARKARMA_CACHE_PREFIX", "cache_prefix")
     )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", validation_alias=_env("KLEARKARMA_PUBLIC_URL", "public_url")
+    )
+    access_token_ttl_seconds: int = Field(
+        900,
+        ge=60,
+        le=3600,
+        validation_alias=_env("KLEARKARMA_ACCESS_TOKEN_TTL", "access_token_ttl_seconds"),
+    )
+    refresh_token_ttl_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        validation_alias=_env("KLEARKARMA_REFRESH_TOKEN_TTL_DAYS", "refresh_token_ttl_days"),
+    )
+    # Social login. Google and Facebook need only their client ids; any other OpenID Connect issuer
+    # is configured as JSON: {"name": {"issuer": "https://…", "client_id": "…"}}.
+    google_client_id: str | None = Field(
+        None, validation_alias=_env("GOOGLE_CLIENT_ID", "google_client_id")
+    )
+    facebook_app_id: str | None = Field(
+        None, validation_alias=_env("FACEBOOK_APP_ID", "facebook_app_id")
+    )
+    oidc_providers: str | None = Field(
+        None, validation_alias=_env("KLEARKARMA_OIDC_PROVIDERS", "oidc_providers")
+    )
+    # SMS through Twilio; unset: texts land in the dev outbox.
+    twilio_account_sid: str | None = Field(
+        None, validation_alias=_env("TWILIO_ACCOUNT_SID", "twilio_account_sid")
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        None, validation_alias=_env("TWILIO_AUTH_TOKEN", "twilio_auth_token")
+    )
+    twilio_from_number: str | None = Field(
+        None, validation_alias=_env("TWILIO_FROM_NUMBER", "twilio_from_number")
+    )
 
     @model_validator(mode="before")
     @classmethod
