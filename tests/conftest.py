@@ -163,6 +163,10 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "data_dir": tmp_path,
         "run_worker": False,
         "demo_data": False,
+        # Generous budgets: the rate-limit tests set their own tight ones.
+        "rate_limit_auth": "10000/60",
+        "rate_limit_write": "10000/60",
+        "rate_limit_read": "10000/60",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
-"""Identity: sessions, refresh tokens, action tokens, MFA, consents, security events, dev SMS.
+"""Identity: sessions, refresh tokens, action tokens, MFA, social accounts, consents, security
+events; the dev SMS outbox.
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-24 16:25:16.929917
+Create Date: 2026-11-24 16:30:18.737282
 """
 
 from collections.abc import Sequence
@@ -198,6 +199,34 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "social_accounts",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("provider", sa.Text(), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("email", sa.Text(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_social_accounts_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_social_accounts")),
+    )
+    op.create_index("ix_social_accounts_user_id", "social_accounts", ["user_id"], unique=False)
+    op.create_index(
+        "uq_social_accounts_provider_subject",
+        "social_accounts",
+        ["provider", "subject"],
+        unique=True,
+    )
+    op.create_table(
         "refresh_tokens",
         sa.Column("session_id", sa.Uuid(), nullable=False),
         sa.Column("token_hash", sa.Text(), nullable=False),
@@ -238,6 +267,9 @@ def downgrade() -> None:
     op.drop_column("users", "password_changed_at")
     op.drop_index("ix_refresh_tokens_session_id", table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
+    op.drop_index("uq_social_accounts_provider_subject", table_name="social_accounts")
+    op.drop_index("ix_social_accounts_user_id", table_name="social_accounts")
+    op.drop_table("social_accounts")
     op.drop_index("ix_security_events_user_id_created_at", table_name="security_events")
     op.drop_index(
         "ix_security_events_flagged_created_at",

@@ -14,7 +14,10 @@ from klearkarma.config import Settings
 from klearkarma.core import health
 from klearkarma.core.http import BodyLimitMiddleware, EdgeMiddleware, install_error_handlers
 from klearkarma.core.ratelimit import RateLimitMiddleware, limits_from
-from klearkarma.notifications import api as dev_mailbox
+from klearkarma.identity import admin_api, users_api
+from klearkarma.identity import api as auth
+from klearkarma.identity.deps import rate_limit_principal
+from klearkarma.notifications import api as dev_outbox
 from klearkarma.platform import Platform
 from klearkarma.practitioners import api as practitioners
 
@@ -57,10 +60,14 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     install_error_handlers(app)
 
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users_api.router)
+    app.include_router(admin_api.router)
     app.include_router(practitioners.router)
     app.include_router(practitioners.catalog_router)
     if settings.env == "development":
-        app.include_router(dev_mailbox.router)
+        app.include_router(dev_outbox.router)
+        app.include_router(dev_outbox.sms_router)
 
     # Added innermost first: Edge ends up outermost, so it sees (and stamps) every response.
     app.add_middleware(
@@ -69,7 +76,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         upload_limit=settings.max_upload_bytes,
     )
     if settings.rate_limit_enabled:
-        app.add_middleware(RateLimitMiddleware, limits=limits_from(settings))
+        app.add_middleware(
+            RateLimitMiddleware,
+            limits=limits_from(settings),
+            principal=rate_limit_principal(settings),
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -16,7 +16,9 @@ from klearkarma.core.db import Database
 from klearkarma.core.embedded import embedded_database_url
 from klearkarma.core.jobs import Worker
 from klearkarma.core.storage import LocalStorage, Storage
+from klearkarma.identity.oidc import OidcVerifier, providers_from_settings
 from klearkarma.notifications.mailer import DatabaseMailbox, Mailer, SmtpConfig, SmtpMailer
+from klearkarma.notifications.sms import SmsSender, build_sms_sender
 
 log = structlog.get_logger("klearkarma.platform")
 
@@ -46,6 +48,8 @@ class Platform:
     cache: CacheBackend
     storage: Storage
     mailer: Mailer
+    sms: SmsSender
+    oidc: OidcVerifier
     worker: Worker | None = field(default=None)
 
     @classmethod
@@ -66,6 +70,8 @@ class Platform:
             cache=cache or cache_backend(settings.redis_url, settings.cache_prefix),
             storage=LocalStorage(settings.storage_dir),
             mailer=build_mailer(settings, database),
+            sms=build_sms_sender(settings, database),
+            oidc=OidcVerifier(providers_from_settings(settings)),
         )
 
     def start_worker(self) -> None:
@@ -76,5 +82,6 @@ class Platform:
     async def close(self) -> None:
         if self.worker is not None:
             await self.worker.stop()
+        await self.oidc.aclose()
         await self.cache.close()
         await self.db.dispose()

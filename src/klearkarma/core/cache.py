@@ -33,6 +33,10 @@ class CacheBackend(Protocol):
 
     async def delete(self, *keys: str) -> None: ...
 
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one to a counter that expires ``ttl`` seconds after its first increment."""
+        ...
+
     async def hit(self, key: str, limit: int, window: float) -> RateDecision:
         """Count one request against a sliding window of ``window`` seconds."""
         ...
@@ -74,6 +78,16 @@ class MemoryBackend:
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._values.pop(self.prefix + key, None)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        current = await self.get(key)
+        if current is None:
+            await self.set(key, b"1", ttl)
+            return 1
+        value = int(current) + 1
+        _, expires = self._values[self.prefix + key]
+        self._values[self.prefix + key] = (str(value).encode(), expires)
+        return value
 
     async def hit(self, key: str, limit: int, window: float) -> RateDecision:
         now = time.monotonic()
@@ -150,6 +164,13 @@ class RedisBackend:
     async def delete(self, *keys: str) -> None:
         if keys:
             await self.client.delete(*(self.prefix + key for key in keys))
+
+    async def incr(self, key: str, ttl: float) -> int:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(self.prefix + key)
+            pipe.pexpire(self.prefix + key, int(ttl * 1000), nx=True)
+            value, _ = await pipe.execute()
+        return int(value)
 
     async def hit(self, key: str, limit: int, window: float) -> RateDecision:
         allowed, remaining, retry_ms = await self._window_script(

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Enum, MetaData, Numeric, func
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from klearkarma.core.errors import AppError
 from klearkarma.core.ids import uuid7
 
 NAMING_CONVENTION = {
@@ -93,10 +95,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit when the block succeeds, roll back when it raises."""
+        """One unit of work: commit when the block succeeds, roll back when it raises.
+
+        An ``AppError`` raised with ``keep_changes=True`` commits first: the refusal itself is a
+        change worth keeping (a failed-login record, a revoked token family).
+        """
         async with self.session_factory() as session:
             try:
                 yield session
+            except AppError as exc:
+                if exc.keep_changes:
+                    await session.commit()
+                else:
+                    await session.rollback()
+                raise
             except BaseException:
                 await session.rollback()
                 raise
@@ -128,3 +140,8 @@ def str_enum(enum_type: type[enum.StrEnum], name: str) -> Enum:
         length=32,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def as_dict(row: Base) -> dict[str, Any]:
+    """A model's column values by attribute name (data exports, audit snapshots)."""
+    return {attr.key: getattr(row, attr.key) for attr in sa_inspect(type(row)).column_attrs}

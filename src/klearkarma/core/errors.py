@@ -14,6 +14,9 @@ class AppError(Exception):
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "INTERNAL_ERROR"
     default_message: ClassVar[str] = "An unexpected error occurred."
+    # True when the work done so far must be kept although the call fails: a failed login's
+    # counter and security event, a reused refresh token's revoked session.
+    keep_changes: bool = False
 
     def __init__(
         self,
@@ -21,10 +24,12 @@ class AppError(Exception):
         *,
         details: Any = None,
         headers: Mapping[str, str] | None = None,
+        keep_changes: bool = False,
     ) -> None:
         self.message = message or self.default_message
         self.details = details
         self.headers = dict(headers or {})
+        self.keep_changes = keep_changes
         super().__init__(self.message)
 
 

@@ -78,3 +78,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         500: "Unexpected error; carries only the request id (INTERNAL_ERROR)",
     }.items()
 }
+
+
+class ApiInput(ApiModel):
+    """Base for request bodies: unknown fields are ignored rather than refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", str_strip_whitespace=True
+    )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
-
 import uuid
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +22,8 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
-
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
 
 from klearkarma.core.db import Base, Timestamps, UUIDPrimaryKey, str_enum
 
@@ -149,7 +147,7 @@ class ConsentKind(enum.StrEnum):
 
 
 class Consent(UUIDPrimaryKey, Base):
-    """One consent decision; the newest row per kind is the current state, older rows the history."""
+    """One consent decision; the newest row per kind is the current state, the rest history."""
 
     __tablename__ = "consents"
     __table_args__ = (
@@ -182,4 +180,20 @@ class SecurityEvent(UUIDPrimaryKey, Base):
     risk_score: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0"))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SocialAccount(UUIDPrimaryKey, Base):
+    """An external identity (provider + subject) that can sign this user in."""
+
+    __tablename__ = "social_accounts"
+    __table_args__ = (
+        Index("uq_social_accounts_provider_subject", "provider", "subject", unique=True),
+        Index("ix_social_accounts_user_id", "user_id"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.core.db import as_dict
 from klearkarma.core.errors import NotFound, ValidationFailed
 from klearkarma.core.pagination import PageParams
 from klearkarma.practitioners.models import (
@@ -217,3 +218,51 @@ async def require_public(session: AsyncSession, practitioner_id: uuid.UUID) -> N
     )
     if exists is None:
         raise NotFound("Practitioner not found.")
+
+
+async def export_for_user(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any] | None:
+    """The practitioner profile and services of a user, for their data export."""
+    practitioner = await session.scalar(select(Practitioner).where(Practitioner.user_id == user_id))
+    if practitioner is None:
+        return None
+    services = await session.scalars(
+        select(Service).where(Service.practitioner_id == practitioner.id).order_by(Service.id)
+    )
+    return {"profile": as_dict(practitioner), "services": [as_dict(s) for s in services]}
+
+
+async def set_active_for_user(session: AsyncSession, user_id: uuid.UUID, active: bool) -> None:
+    """Hide (suspension) or show again a user's practitioner profile."""
+    await session.execute(
+        update(Practitioner).where(Practitioner.user_id == user_id).values(is_active=active)
+    )
+
+
+async def erase_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Anonymise a practitioner profile; the row stays because bookings and money refer to it."""
+    practitioner_id = await session.scalar(
+        select(Practitioner.id).where(Practitioner.user_id == user_id)
+    )
+    if practitioner_id is None:
+        return
+    await session.execute(
+        update(Practitioner)
+        .where(Practitioner.id == practitioner_id)
+        .values(
+            display_name="Former practitioner",
+            headline="",
+            bio="",
+            certifications=[],
+            languages=[],
+            lat=None,
+            lng=None,
+            city=None,
+            country=None,
+            is_active=False,
+        )
+    )
+    await session.execute(
+        update(Service)
+        .where(Service.practitioner_id == practitioner_id)
+        .values(description="", is_active=False)
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.core.db import as_dict
 from klearkarma.core.pagination import PageParams
 from klearkarma.reviews.models import Review
 
@@ -24,3 +25,15 @@ async def list_for_practitioner(
         .limit(page.limit)
     )
     return list(rows), int(total or 0)
+
+
+async def export_for_user(session: AsyncSession, user_id: uuid.UUID) -> list[dict[str, object]]:
+    rows = await session.scalars(
+        select(Review).where(Review.seeker_id == user_id).order_by(Review.created_at)
+    )
+    return [as_dict(r) for r in rows]
+
+
+async def erase_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Keep the rating (it feeds averages) but drop the author's words."""
+    await session.execute(update(Review).where(Review.seeker_id == user_id).values(comment=""))

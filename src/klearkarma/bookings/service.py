@@ -1,0 +1,32 @@
+"""Use cases of the bookings context (the lifecycle arrives with the bookings issue)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from klearkarma.bookings.models import Booking
+from klearkarma.core.db import as_dict
+
+
+async def export_for_user(
+    session: AsyncSession, user_id: uuid.UUID, practitioner_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    """Bookings a person took part in, as seeker or as practitioner."""
+    condition = Booking.seeker_id == user_id
+    if practitioner_id is not None:
+        condition = or_(condition, Booking.practitioner_id == practitioner_id)
+    rows = await session.scalars(select(Booking).where(condition).order_by(Booking.scheduled_at))
+    return [as_dict(b) for b in rows]
+
+
+async def erase_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Drop the free text a seeker wrote or that was written about them; amounts stay."""
+    await session.execute(
+        update(Booking)
+        .where(Booking.seeker_id == user_id)
+        .values(notes=None, session_notes=None, cancellation_reason=None)
+    )
