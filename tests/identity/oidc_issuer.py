@@ -67,8 +67,9 @@ class LocalIssuer:
     """An OpenID issuer at `issuer` (http://127.0.0.1:PORT) that accepts `client_id` as audience.
 
     Interface other tests rely on: `issuer`, `client_id`, `provider(name=...)`, `mint(...)`,
-    `rotate_key()`, `kid`, `public_pem`, `mint_alg_none(...)`, `mint_hs256_with_public_key(...)`,
-    and the counters `jwks_requests` / `discovery_requests`.
+    `rotate_key()`, `kid`, `signing_key`, `public_pem`, `claims(...)`, `sign(...)`,
+    `mint_alg_none(...)`, `mint_hs256_with_public_key(...)`, and the counters `jwks_requests` /
+    `discovery_requests`.
     """
 
     client_id = "klearkarma-test"
@@ -271,10 +272,21 @@ class LocalIssuer:
             family_name=family_name,
             extra=extra,
         )
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return self.sign(body, kid=kid, alg=alg, key=key)
+
+    def sign(
+        self,
+        payload: bytes,
+        *,
+        kid: str | None = None,
+        alg: str = "RS256",
+        key: PrivateKey | None = None,
+    ) -> str:
+        """Any bytes as a compact JWS, signed like `mint` (for payloads that are not claims)."""
         header = {"alg": alg, "typ": "JWT", "kid": kid or self.kid}
         signer = JsonWebKey.import_key(private_pem(key or self.signing_key))
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        token = JsonWebSignature([alg]).serialize_compact(header, body, signer)
+        token = JsonWebSignature([alg]).serialize_compact(header, payload, signer)
         return str(token.decode())
 
     def mint_alg_none(self, *, sub: str, **claims: Any) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from authlib.deprecate import AuthlibDeprecationWarning  # installs authlib's filter
+from authlib.deprecate import AuthlibDeprecationWarning  # first: its "always" filter beats ours
 
 from klearkarma.config import Settings
 
@@ -147,6 +147,7 @@ class OidcVerifier:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def has(self, provider: str) -> bool:
+        """Whether `provider` is configured: an unknown one is a 404, not a failed sign-in."""
         return provider in self._providers
 
     async def verify(self, provider: str, id_token: str, *, nonce: str | None) -> OidcIdentity:
@@ -175,6 +176,7 @@ class OidcVerifier:
         return self._identity(provider, config, claims, nonce)
 
     async def aclose(self) -> None:
+        """Close the HTTP client, unless it was passed in (then its owner closes it)."""
         if self._owns_http:
             await self._http.aclose()
 

@@ -57,7 +57,10 @@ async def _account_for(session: AsyncSession, identity: OidcIdentity, user_type:
     )
     if linked is not None:
         return linked
-    if not identity.email or not identity.email_verified:
+    # Facebook's limited-login tokens carry no email_verified claim; Facebook only releases an
+    # address its owner has confirmed, so its presence is the proof.
+    verified = identity.email_verified or identity.provider == "facebook"
+    if not identity.email or not verified:
         raise InvalidCredentials("The provider did not confirm an email address for this account.")
     user = await get_user_by_email(session, identity.email)
     if user is not None and not user.email_verified:
