@@ -151,13 +151,13 @@ async def test_streamed_oversized_body_without_length_is_413(edge: httpx.AsyncCl
 
 async def test_upload_limit_is_separate_and_larger(platform: Platform) -> None:
     # A 2 MiB multipart body is over the JSON limit but within the 10 MiB upload limit, so it
-    # reaches routing (404 here: no upload route yet) instead of being refused as too large.
+    # reaches the route (401 here: no token) instead of being refused as too large.
     app = create_app(platform=platform)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         files = {"file": ("a.bin", b"\0" * (2 * 1024 * 1024), "application/octet-stream")}
         response = await http.post("/v1/users/upload-avatar", files=files)
-        assert response.status_code == 404
+        assert response.status_code == 401
         huge = {"file": ("a.bin", b"\0" * (11 * 1024 * 1024), "application/octet-stream")}
         assert_error(
             await http.post("/v1/users/upload-avatar", files=huge), 413, "PAYLOAD_TOO_LARGE"

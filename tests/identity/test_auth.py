@@ -45,7 +45,8 @@ async def test_register_signs_in_and_queues_a_verification_email(
     assert set(user) >= {"id", "createdAt"}
     assert tokens["tokenType"] == "Bearer"
     assert tokens["expiresIn"] == 900
-    assert tokens["refreshToken"] and tokens["accessToken"].count(".") == 2
+    assert tokens["refreshToken"]
+    assert tokens["accessToken"].count(".") == 2
     mail = await last_email_to(db, email)
     assert mail["subject"] == "Confirm your email address"
 

@@ -112,4 +112,5 @@ async def test_admins_must_enrol_before_admin_work(client: httpx.AsyncClient, db
     assert allowed.status_code == 200
     assert keep_on.status_code == 403
     denied_events = [e for e in allowed.json()["data"] if e["eventType"] == "permission_denied"]
-    assert denied_events and denied_events[0]["details"]["permission"] == "admin:access"
+    assert denied_events
+    assert denied_events[0]["details"]["permission"] == "admin:access"

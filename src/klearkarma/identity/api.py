@@ -37,9 +37,7 @@ from klearkarma.platform import Platform
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
-FORGOT_PASSWORD_ANSWER = (
-    "If an account uses this address, we have sent it a link to reset the password."
-)
+FORGOT_PASSWORD_ANSWER = "If an account uses this address, we have sent it a reset link."  # noqa: S105
 
 
 def context(request: Request, client: ClientDep) -> accounts.Context:

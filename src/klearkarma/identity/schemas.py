@@ -151,7 +151,7 @@ class SessionOut(ApiModel):
     ip: str | None
     user_agent: str | None
     provider: str
-    current: bool
+    current: bool = False
 
 
 class ConsentsIn(ApiInput):

@@ -38,7 +38,7 @@ def lock_seconds(failures: int, free: int) -> int:
 def delay_seconds(failures: int) -> float:
     if failures <= DELAY_AFTER_FAILURES:
         return 0.0
-    return min(0.25 * 2 ** (failures - DELAY_AFTER_FAILURES - 1), MAX_DELAY_SECONDS)
+    return float(min(0.25 * 2 ** (failures - DELAY_AFTER_FAILURES - 1), MAX_DELAY_SECONDS))
 
 
 class LoginThrottle:

@@ -19,7 +19,7 @@ from klearkarma.core.pagination import PageDep
 from klearkarma.core.schemas import Envelope, ok
 from klearkarma.notifications import service
 from klearkarma.notifications.models import DevMail
-from klearkarma.notifications.schemas import DevMailOut
+from klearkarma.notifications.schemas import DevMailOut, DevSmsOut
 
 router = APIRouter(prefix="/dev/mailbox", tags=["development"])
 
@@ -72,3 +72,19 @@ async def get_mail(mail_id: uuid.UUID, session: SessionDep) -> Envelope[DevMailO
     if message is None:
         raise NotFound("No such message.")
     return ok(DevMailOut.model_validate(message))
+
+
+sms_router = APIRouter(prefix="/dev/sms", tags=["development"])
+
+
+@sms_router.get("", response_model=Envelope[list[DevSmsOut]])
+async def list_sms(
+    session: SessionDep,
+    page: PageDep,
+    to: Annotated[str | None, Query(max_length=32, description="only texts to this number")] = None,
+) -> Envelope[list[DevSmsOut]]:
+    """Caught text messages, newest first."""
+    messages, total = await service.list_dev_sms(
+        session, recipient=to, offset=page.offset, limit=page.limit
+    )
+    return ok([DevSmsOut.model_validate(m) for m in messages], page.pagination(total))

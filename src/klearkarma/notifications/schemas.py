@@ -16,3 +16,10 @@ class DevMailOut(ApiModel):
     text_body: str
     html_body: str | None
     created_at: datetime
+
+
+class DevSmsOut(ApiModel):
+    id: uuid.UUID
+    recipient: str
+    body: str
+    created_at: datetime

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from klearkarma.core.jobs import task
 from klearkarma.notifications.mailer import Email
+from klearkarma.notifications.sms import SmsMessage
 
 if TYPE_CHECKING:
     from klearkarma.platform import Platform
@@ -27,3 +28,9 @@ async def send_email(
         to=to, subject=subject, text=text, html=html, reply_to=reply_to, headers=headers or {}
     )
     await platform.mailer.send(email)
+
+
+@task("notifications.send_sms", queue="sms")
+async def send_sms(platform: Platform, *, to: str, body: str) -> None:
+    """Deliver one text message; a failure is retried with backoff by the queue."""
+    await platform.sms.send(SmsMessage(to=to, body=body))
