@@ -82,3 +82,22 @@ def error_code(response: httpx.Response) -> str:
     body = response.json()
     assert body["success"] is False, body
     return str(body["error"]["code"])
+
+
+async def admin_headers(client: httpx.AsyncClient, db: Database) -> dict[str, str]:
+    """Sign in a fresh admin (created as the CLI would), enrolled in two-factor authentication."""
+    import time
+
+    import pyotp
+
+    from klearkarma.identity.service import ensure_admin
+
+    email = unique_email("ops")
+    async with db.transaction() as session:
+        await ensure_admin(session, email=email, password=PASSWORD, password_rounds=4)
+    access = (await login(client, email)).json()["data"]["tokens"]["accessToken"]
+    setup = await client.post("/v1/auth/2fa/setup", headers=bearer(access))
+    totp = pyotp.TOTP(setup.json()["data"]["secret"])
+    await client.post("/v1/auth/2fa/enable", json={"otp": totp.now()}, headers=bearer(access))
+    signed_in = await login(client, email, otp=totp.at(time.time() + totp.interval))
+    return bearer(signed_in.json()["data"]["tokens"]["accessToken"])

@@ -3,28 +3,9 @@
 from __future__ import annotations
 
 import httpx
-import pyotp
 
 from klearkarma.core.db import Database
-from klearkarma.identity.service import ensure_admin
-from tests.identity.helpers import PASSWORD, bearer, error_code, login, register, unique_email
-
-
-async def admin_headers(client: httpx.AsyncClient, db: Database) -> dict[str, str]:
-    email = unique_email("ops")
-    async with db.transaction() as session:
-        await ensure_admin(session, email=email, password=PASSWORD, password_rounds=4)
-    access = (await login(client, email)).json()["data"]["tokens"]["accessToken"]
-    secret = (await client.post("/v1/auth/2fa/setup", headers=bearer(access))).json()["data"][
-        "secret"
-    ]
-    totp = pyotp.TOTP(secret)
-    await client.post("/v1/auth/2fa/enable", json={"otp": totp.now()}, headers=bearer(access))
-    import time
-
-    code = totp.at(time.time() + totp.interval)
-    signed_in = await login(client, email, otp=code)
-    return bearer(signed_in.json()["data"]["tokens"]["accessToken"])
+from tests.identity.helpers import admin_headers, bearer, error_code, login, register, unique_email
 
 
 async def test_suspension_ends_sessions_and_blocks_sign_in(
