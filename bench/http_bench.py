@@ -30,7 +30,20 @@ DEFAULT_PATHS = [
     "/v1/practitioners?city=Bangalore&specialization=yoga&sort=rating",
     "/v1/practitioners?lat=12.97&lng=77.59&radiusKm=25&sort=distance",
     "/v1/services/categories",
+    "/v1/practitioners/{practitioner}/availability?serviceId={service}&timezone=Asia/Kolkata",
 ]
+
+
+async def resolve(base: str, paths: list[str]) -> list[str]:
+    """Fill {practitioner} and {service} with a real verified practitioner and its service."""
+    if not any("{" in path for path in paths):
+        return paths
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        listing = (await client.get("/v1/practitioners", params={"limit": 1})).json()
+        practitioner = listing["data"][0]["id"]
+        profile = (await client.get(f"/v1/practitioners/{practitioner}")).json()["data"]
+        service = profile["services"][0]["id"]
+    return [p.format(practitioner=practitioner, service=service) for p in paths]
 
 
 def free_port() -> int:
@@ -108,12 +121,14 @@ async def measure(base: str, path: str, concurrency: int, requests: int) -> dict
 
 
 async def run(base: str, paths: list[str], concurrency: int, requests: int) -> None:
+    paths = await resolve(base, paths)
     print(f"{concurrency} concurrent clients, {requests} requests per path, server {base}")
-    print(f"{'path':70} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    width = max(len(p) for p in paths)
+    print(f"{'path':{width}} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
     for path in paths:
         r = await measure(base, path, concurrency, requests)
         print(
-            f"{path:70} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
+            f"{path:{width}} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
             f"{int(r['errors']):6d}"
         )
 

@@ -19,7 +19,9 @@ from klearkarma.identity import api as auth
 from klearkarma.identity.deps import rate_limit_principal
 from klearkarma.notifications import api as dev_outbox
 from klearkarma.platform import Platform
+from klearkarma.practitioners import admin_api as verification
 from klearkarma.practitioners import api as practitioners
+from klearkarma.practitioners import manage_api as practitioner_supply
 
 DESCRIPTION = (
     "Klear Karma connects seekers with holistic-health practitioners. Every response is the "
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(auth.router)
     app.include_router(users_api.router)
     app.include_router(admin_api.router)
+    app.include_router(verification.router)
+    app.include_router(practitioner_supply.router)  # before the public one: /me beats /{id}
     app.include_router(practitioners.router)
     app.include_router(practitioners.catalog_router)
     if settings.env == "development":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from klearkarma.bookings.models import Booking
+from klearkarma.bookings.models import Booking, BookingStatus
 from klearkarma.core.db import as_dict
 
 
@@ -30,3 +31,30 @@ async def erase_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
         .where(Booking.seeker_id == user_id)
         .values(notes=None, session_notes=None, cancellation_reason=None)
     )
+
+
+LIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+async def busy_periods(
+    session: AsyncSession, practitioner_id: uuid.UUID, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Periods a practitioner's live bookings occupy between ``start`` and ``end``.
+
+    A pending booking holds its slot only until its hold expires.
+    """
+    now = datetime.now(UTC)
+    rows = await session.execute(
+        select(Booking.scheduled_at, Booking.ends_at).where(
+            Booking.practitioner_id == practitioner_id,
+            Booking.status.in_(LIVE_STATUSES),
+            Booking.scheduled_at < end,
+            Booking.ends_at > start,
+            or_(
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.hold_expires_at.is_(None),
+                Booking.hold_expires_at > now,
+            ),
+        )
+    )
+    return [(row[0], row[1]) for row in rows]

@@ -93,3 +93,13 @@ def rate_limit_principal(settings: Settings) -> PrincipalResolver:
         return None
 
     return resolve
+
+
+async def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The caller when a token is sent (it must then be valid), None for anonymous callers."""
+    if _bearer(request) is None:
+        return None
+    return await current_principal(request, session)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

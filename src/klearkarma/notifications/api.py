@@ -1,7 +1,8 @@
-"""``/dev/mailbox``: the emails a development instance would have sent (development only).
+"""``/dev/mailbox`` and ``/dev/sms``: what a development instance would have sent.
 
-Browsers get a readable page; API clients (``Accept: application/json``) get the envelope, which
-lets scripted journeys pick up verification and reset links.
+``app.py`` mounts these routers only when ``env`` is development. For mail, browsers get a readable
+page; API clients (``Accept: application/json``) get the envelope, which lets scripted journeys
+pick up verification and reset links. Texts (phone codes) come as the envelope only.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ async def list_sms(
     page: PageDep,
     to: Annotated[str | None, Query(max_length=32, description="only texts to this number")] = None,
 ) -> Envelope[list[DevSmsOut]]:
-    """Caught text messages, newest first."""
+    """Caught text messages, newest first; ``to`` takes the number in any common spelling."""
     messages, total = await service.list_dev_sms(
         session, recipient=to, offset=page.offset, limit=page.limit
     )

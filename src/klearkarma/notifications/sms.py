@@ -1,6 +1,7 @@
 """Text messages: Twilio in real deployments, a database outbox when Twilio is not configured.
 
-Like email, nothing texts from inside a request: requests enqueue ``notifications.send_sms``.
+Like email, nothing texts from inside a request: requests enqueue ``notifications.send_sms`` (see
+``service.queue_sms``) and a worker delivers after the commit, retrying while Twilio fails.
 """
 
 from __future__ import annotations
@@ -8,16 +9,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import anyio
+import anyio.to_thread
+import structlog
 
 from klearkarma.config import Settings
 from klearkarma.core.db import Database
 from klearkarma.notifications.models import DevSms
 
+if TYPE_CHECKING:
+    from twilio.http import HttpClient
+
+log = structlog.get_logger("klearkarma.notifications.sms")
+
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _SEPARATORS = re.compile(r"[\s\-.()]")
+# The SDK's default is no timeout at all: a stalled connection would hold a worker slot forever.
+TWILIO_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +40,11 @@ class SmsSender(Protocol):
 
 
 def normalize_phone(raw: str) -> str:
-    """Strip spaces, dashes, dots and brackets; what remains must be an E.164 number."""
+    """Strip spaces, dashes, dots and brackets; what remains must be an E.164 number.
+
+    One canonical spelling matters beyond Twilio: the outbox, ``?to=`` filters and account erasure
+    all find a person's texts by exact match on it.
+    """
     phone = _SEPARATORS.sub("", raw or "")
     if not E164.match(phone):
         raise ValueError("Use an international E.164 number such as +919876543210.")
@@ -39,12 +52,35 @@ def normalize_phone(raw: str) -> str:
 
 
 class TwilioSms:
-    """Twilio's official SDK; its client is synchronous, so it runs in a worker thread."""
+    """Sends through Twilio's official SDK.
 
-    def __init__(self, account_sid: str, auth_token: str, from_number: str) -> None:
+    The SDK's client is synchronous (``requests``), so each send runs in a worker thread; a Twilio
+    error (``TwilioRestException``) or a network error propagates, and the queue retries the job.
+    ``http_client`` and ``base_url`` exist for tests and proxies: the SDK still builds the real
+    request, it only goes elsewhere.
+    """
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        *,
+        http_client: HttpClient | None = None,
+        base_url: str | None = None,
+    ) -> None:
+        # Imported here: the SDK (requests, aiohttp) costs a quarter of a second at start-up, and
+        # development and test processes, which use the outbox, never need it.
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        self.client = Client(account_sid, auth_token)
+        self.client = Client(
+            account_sid,
+            auth_token,
+            http_client=http_client or TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS),
+        )
+        if base_url is not None:
+            self.client.api.base_url = base_url.rstrip("/")
         self.from_number = from_number
 
     async def send(self, message: SmsMessage) -> None:
@@ -55,7 +91,7 @@ class TwilioSms:
 
 
 class DatabaseSmsOutbox:
-    """Keeps texts in ``dev_sms_outbox`` for /dev/sms instead of sending them."""
+    """Keeps texts in ``dev_sms_outbox`` for ``/dev/sms`` instead of sending them."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -66,17 +102,26 @@ class DatabaseSmsOutbox:
                 DevSms(
                     recipient=normalize_phone(message.to),
                     body=message.body,
-                    created_at=datetime.now(UTC),
+                    created_at=datetime.now(UTC),  # now() is the transaction start: too coarse
                 )
             )
 
 
 def build_sms_sender(settings: Settings, db: Database) -> SmsSender:
-    sid, token, sender = (
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        settings.twilio_from_number,
-    )
-    if sid and token and sender:
-        return TwilioSms(sid, token.get_secret_value(), sender)
+    """Twilio when it is fully configured; otherwise the dev outbox, so nothing leaves by accident.
+
+    A half-configured Twilio (say, a token but no sender number) falls back too, loudly: the
+    warning names the missing settings (never their values).
+    """
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+    configured = {
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid or "",
+        "TWILIO_AUTH_TOKEN": token,
+        "TWILIO_FROM_NUMBER": settings.twilio_from_number or "",
+    }
+    missing = [name for name, value in configured.items() if not value]
+    if not missing:
+        return TwilioSms(configured["TWILIO_ACCOUNT_SID"], token, configured["TWILIO_FROM_NUMBER"])
+    if len(missing) < len(configured) or settings.is_production:
+        log.warning("sms.twilio_not_configured", missing=missing, fallback="dev_sms_outbox")
     return DatabaseSmsOutbox(db)

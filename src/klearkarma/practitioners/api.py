@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
+from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from klearkarma.core.db import SessionDep
+from klearkarma.core.errors import ValidationFailed
 from klearkarma.core.pagination import PageDep
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
 from klearkarma.identity import service as identity
-from klearkarma.practitioners import service
+from klearkarma.identity.deps import OptionalPrincipal
+from klearkarma.practitioners import availability, service
 from klearkarma.practitioners.models import Practitioner, Service, ServiceMode
 from klearkarma.practitioners.schemas import (
+    AvailabilityOut,
     CatalogServiceOut,
     Certification,
     Location,
@@ -26,6 +31,8 @@ from klearkarma.practitioners.schemas import (
     ServiceOut,
 )
 from klearkarma.reviews import service as reviews
+
+ZONES = frozenset(available_timezones())
 
 router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"], responses=ERROR_RESPONSES)
 catalog_router = APIRouter(prefix="/v1/services", tags=["catalog"], responses=ERROR_RESPONSES)
@@ -95,11 +102,40 @@ async def list_practitioners(
 
 @router.get("/{practitioner_id}", response_model=Envelope[PractitionerOut])
 async def get_practitioner(
-    practitioner_id: uuid.UUID, session: SessionDep
+    practitioner_id: uuid.UUID, session: SessionDep, viewer: OptionalPrincipal
 ) -> Envelope[PractitionerOut]:
-    """A verified practitioner's public profile with services and rating."""
-    practitioner, services = await service.get_public_practitioner(session, practitioner_id)
+    """A verified practitioner's public profile with services and rating.
+
+    The owner and admins also see a profile that is not (yet) public.
+    """
+    practitioner, services = await service.get_practitioner_for(session, practitioner_id, viewer)
     return ok(profile(practitioner, services))
+
+
+@router.get("/{practitioner_id}/availability", response_model=Envelope[AvailabilityOut])
+async def get_availability(
+    practitioner_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    first: Annotated[date | None, Query(alias="from", description="first local date")] = None,
+    last: Annotated[date | None, Query(alias="to", description="last local date")] = None,
+    service_id: Annotated[uuid.UUID | None, Query(alias="serviceId")] = None,
+    timezone: Annotated[str, Query(max_length=64, description="IANA zone for the answer")] = "UTC",
+) -> Envelope[AvailabilityOut]:
+    """Free slots for a service, as instants rendered in the asked time zone."""
+    if timezone not in ZONES:
+        raise ValidationFailed([("timezone", "Use an IANA time zone such as Asia/Kolkata.")])
+    platform = request.app.state.platform
+    answer = await availability.slots(
+        session,
+        platform.cache,
+        practitioner_id,
+        service_id=service_id,
+        first=first,
+        last=last,
+        zone=timezone,
+    )
+    return ok(answer)
 
 
 @router.get("/{practitioner_id}/reviews", response_model=Envelope[list[ReviewOut]])

@@ -142,3 +142,61 @@ class AvailabilitySchedule(Base):
     slot_interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
     daily_booking_limit: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class BlockedTime(UUIDPrimaryKey, Base):
+    """Time a practitioner is unavailable outside the weekly rules (holiday, errand, retreat)."""
+
+    __tablename__ = "blocked_times"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="period"),
+        Index("ix_blocked_times_practitioner_id_starts_at", "practitioner_id", "starts_at"),
+    )
+
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE")
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CredentialDocument(UUIDPrimaryKey, Base):
+    """A credential a practitioner uploaded for verification; stored privately, never public."""
+
+    __tablename__ = "credential_documents"
+    __table_args__ = (Index("ix_credential_documents_practitioner_id", "practitioner_id"),)
+
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE")
+    )
+    storage_key: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class VerificationDecision(UUIDPrimaryKey, Base):
+    """The audit trail of verification: every submission and every admin decision."""
+
+    __tablename__ = "verification_decisions"
+    __table_args__ = (
+        Index(
+            "ix_verification_decisions_practitioner_id_created_at", "practitioner_id", "created_at"
+        ),
+    )
+
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE")
+    )
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decision: Mapped[VerificationStatus] = mapped_column(
+        str_enum(VerificationStatus, "verification_decision")
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

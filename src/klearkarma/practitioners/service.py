@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from klearkarma.core.db import as_dict
 from klearkarma.core.errors import NotFound, ValidationFailed
 from klearkarma.core.pagination import PageParams
+from klearkarma.identity.policy import Principal, owns_or_admin
 from klearkarma.practitioners.models import (
     Modality,
     Practitioner,
@@ -158,13 +159,16 @@ async def list_public_practitioners(
     return [(row[0], float(row[1])) for row in rows], int(total or 0)
 
 
-async def get_public_practitioner(
-    session: AsyncSession, practitioner_id: uuid.UUID
+async def get_practitioner_for(
+    session: AsyncSession, practitioner_id: uuid.UUID, viewer: Principal | None
 ) -> tuple[Practitioner, list[Service]]:
-    practitioner = await session.scalar(
-        select(Practitioner).where(Practitioner.id == practitioner_id, public())
+    """A public profile, or a hidden one its owner or an admin is looking at; 404 otherwise."""
+    practitioner = await session.get(Practitioner, practitioner_id)
+    visible = practitioner is not None and (
+        (practitioner.verification_status is VerificationStatus.VERIFIED and practitioner.is_active)
+        or (viewer is not None and owns_or_admin(viewer, practitioner.user_id))
     )
-    if practitioner is None:
+    if practitioner is None or not visible:
         raise NotFound("Practitioner not found.")
     services = await session.scalars(
         select(Service)
@@ -212,12 +216,14 @@ async def list_modalities(session: AsyncSession) -> list[tuple[Modality, int]]:
     return [(row[0], int(row[1])) for row in rows]
 
 
-async def require_public(session: AsyncSession, practitioner_id: uuid.UUID) -> None:
-    exists = await session.scalar(
-        select(Practitioner.id).where(Practitioner.id == practitioner_id, public())
+async def require_public(session: AsyncSession, practitioner_id: uuid.UUID) -> Practitioner:
+    """A verified, active practitioner (anyone else is invisible to the public: 404)."""
+    practitioner = await session.scalar(
+        select(Practitioner).where(Practitioner.id == practitioner_id, public())
     )
-    if exists is None:
+    if practitioner is None:
         raise NotFound("Practitioner not found.")
+    return practitioner
 
 
 async def export_for_user(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any] | None:
