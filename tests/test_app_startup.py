@@ -44,6 +44,15 @@ async def test_start_up_loads_demo_data_admin_and_worker(
             ready = await http.get("/v1/health/ready")
             listing = await http.get("/v1/practitioners", params={"limit": 5})
             bangalore = await http.get("/v1/practitioners", params={"city": "Bangalore"})
+            slot_counts = []
+            for item in listing.json()["data"]:
+                profile = (await http.get(f"/v1/practitioners/{item['id']}")).json()["data"]
+                answer = await http.get(
+                    f"/v1/practitioners/{item['id']}/availability",
+                    params={"serviceId": profile["services"][0]["id"], "timezone": "Asia/Kolkata"},
+                )
+                assert answer.status_code == 200, answer.text
+                slot_counts.append(len(answer.json()["data"]["slots"]))
         worker_running = app.state.platform.worker is not None
 
     assert health.json()["data"]["environment"] == "development"
@@ -54,6 +63,7 @@ async def test_start_up_loads_demo_data_admin_and_worker(
     assert body["meta"]["pagination"]["total"] > 50
     assert len(body["data"]) == 5
     assert all(item["verificationStatus"] == "verified" for item in body["data"])
+    assert sum(slot_counts) > 0  # the demo calendars parse and offer real slots
     assert "Ananya Rao" in [item["displayName"] for item in bangalore.json()["data"]] or (
         bangalore.json()["meta"]["pagination"]["total"] > 20
     )
