@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from zoneinfo import available_timezones
 
+import anyio
 from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +85,10 @@ def update_profile(user: User, changes: ProfileIn) -> None:
 
 async def replace_avatar(session: AsyncSession, storage: Storage, user: User, data: bytes) -> None:
     try:
-        processed = process_avatar(data, max_bytes=AVATAR_MAX_BYTES)
+        # Decoding and resizing a large photo takes CPU for a while: keep it off the event loop.
+        processed = await anyio.to_thread.run_sync(
+            functools.partial(process_avatar, data, max_bytes=AVATAR_MAX_BYTES)
+        )
     except AvatarError as exc:
         raise ValidationFailed([("file", str(exc))]) from exc
     old = user.avatar_key
