@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic.alias_generators import to_camel
+from starlette.responses import Response
 
 from klearkarma.core.context import current_request_id
 
@@ -86,3 +87,13 @@ class ApiInput(ApiModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", str_strip_whitespace=True
     )
+
+
+def ok_json(data_json: bytes) -> Response:
+    """The success envelope around ``data`` that is already JSON (a cached answer).
+
+    Splicing bytes skips parsing and re-validating a cached document on every hit.
+    """
+    meta = Meta().model_dump_json(by_alias=True)
+    body = b'{"success":true,"data":' + data_json + b',"meta":' + meta.encode() + b"}"
+    return Response(content=body, media_type="application/json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, or_, select
 
 from klearkarma.core.db import SessionDep
@@ -91,6 +91,7 @@ async def _target(session: SessionDep, user_id: uuid.UUID) -> User:
 async def suspend(
     user_id: uuid.UUID,
     body: SuspendIn,
+    request: Request,
     admin: AdminPrincipal,
     session: SessionDep,
     client: ClientDep,
@@ -104,6 +105,7 @@ async def suspend(
     user.status = UserStatus.SUSPENDED
     await sessions.revoke_all(session, user.id, "suspended")
     await practitioners.set_active_for_user(session, user.id, False)
+    await practitioners.forget_cached_answers(session, request.app.state.platform.cache, user.id)
     await events.record(
         session,
         "account_suspended",
@@ -116,7 +118,11 @@ async def suspend(
 
 @router.post("/users/{user_id}/reactivate", response_model=Envelope[ProfileOut])
 async def reactivate(
-    user_id: uuid.UUID, admin: AdminPrincipal, session: SessionDep, client: ClientDep
+    user_id: uuid.UUID,
+    request: Request,
+    admin: AdminPrincipal,
+    session: SessionDep,
+    client: ClientDep,
 ) -> Envelope[ProfileOut]:
     """Lift a suspension."""
     user = await _target(session, user_id)
@@ -124,6 +130,7 @@ async def reactivate(
         raise Conflict("The account is not suspended.")
     user.status = UserStatus.ACTIVE
     await practitioners.set_active_for_user(session, user.id, True)
+    await practitioners.forget_cached_answers(session, request.app.state.platform.cache, user.id)
     await events.record(
         session,
         "account_reactivated",

@@ -9,11 +9,12 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import ValidationFailed
 from klearkarma.core.pagination import PageDep
-from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
+from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok, ok_json
 from klearkarma.identity import service as identity
 from klearkarma.identity.deps import OptionalPrincipal
 from klearkarma.practitioners import availability, service
@@ -112,7 +113,11 @@ async def get_practitioner(
     return ok(profile(practitioner, services))
 
 
-@router.get("/{practitioner_id}/availability", response_model=Envelope[AvailabilityOut])
+@router.get(
+    "/{practitioner_id}/availability",
+    response_model=Envelope[AvailabilityOut],
+    response_class=Response,
+)
 async def get_availability(
     practitioner_id: uuid.UUID,
     request: Request,
@@ -121,12 +126,12 @@ async def get_availability(
     last: Annotated[date | None, Query(alias="to", description="last local date")] = None,
     service_id: Annotated[uuid.UUID | None, Query(alias="serviceId")] = None,
     timezone: Annotated[str, Query(max_length=64, description="IANA zone for the answer")] = "UTC",
-) -> Envelope[AvailabilityOut]:
+) -> Response:
     """Free slots for a service, as instants rendered in the asked time zone."""
     if timezone not in ZONES:
         raise ValidationFailed([("timezone", "Use an IANA time zone such as Asia/Kolkata.")])
     platform = request.app.state.platform
-    answer = await availability.slots(
+    answer = await availability.slots_json(
         session,
         platform.cache,
         practitioner_id,
@@ -135,7 +140,7 @@ async def get_availability(
         last=last,
         zone=timezone,
     )
-    return ok(answer)
+    return ok_json(answer)
 
 
 @router.get("/{practitioner_id}/reviews", response_model=Envelope[list[ReviewOut]])

@@ -76,7 +76,7 @@ def _window(first: date | None, last: date | None) -> tuple[date, date]:
     return start, end
 
 
-async def slots(
+async def slots_json(
     session: AsyncSession,
     cache: CacheBackend,
     practitioner_id: uuid.UUID,
@@ -85,9 +85,36 @@ async def slots(
     first: date | None,
     last: date | None,
     zone: str,
+) -> bytes:
+    """The answer as camelCase JSON, from the cache when nothing changed since it was computed.
+
+    The cache version moves with every change that could alter the answer, visibility included
+    (verification decisions, suspensions), so a hit needs no database round trip at all.
+    """
+    start, end = _window(first, last)
+    version = await cache.get(f"avail-version:{practitioner_id}") or b"0"
+    key = f"avail:{practitioner_id}:{version.decode()}:{start}:{end}:{service_id}:{zone}"
+    cached = await cache.get(key)
+    if cached is not None:
+        return cached
+    answer = await compute_slots(
+        session, practitioner_id, service_id=service_id, start=start, end=end, zone=zone
+    )
+    encoded = answer.model_dump_json(by_alias=True).encode()
+    await cache.set(key, encoded, CACHE_SECONDS)
+    return encoded
+
+
+async def compute_slots(
+    session: AsyncSession,
+    practitioner_id: uuid.UUID,
+    *,
+    service_id: uuid.UUID | None,
+    start: date,
+    end: date,
+    zone: str,
 ) -> AvailabilityOut:
     practitioner = await require_public(session, practitioner_id)
-    start, end = _window(first, last)
     duration = DEFAULT_DURATION
     if service_id is not None:
         service = await session.scalar(
@@ -100,11 +127,6 @@ async def slots(
         if service is None:
             raise NotFound("Service not found for this practitioner.")
         duration = service.duration_minutes
-    version = await cache.get(f"avail-version:{practitioner_id}") or b"0"
-    key = f"avail:{practitioner_id}:{version.decode()}:{start}:{end}:{duration}:{zone}"
-    cached = await cache.get(key)
-    if cached is not None:
-        return AvailabilityOut.model_validate_json(cached)
     rules = await rules_for(session, practitioner_id)
     found: list[SlotOut] = []
     if rules is not None:
@@ -127,12 +149,10 @@ async def slots(
                 zone=zone,
             )
         ]
-    answer = AvailabilityOut(
+    return AvailabilityOut(
         timezone=zone,
         practitioner_timezone=rules.timezone if rules else practitioner.timezone,
         service_id=service_id,
         duration_minutes=duration,
         slots=found,
     )
-    await cache.set(key, answer.model_dump_json().encode(), CACHE_SECONDS)
-    return answer

@@ -37,15 +37,11 @@ from klearkarma.practitioners.schemas import (
     ServiceIn,
     ServiceUpdate,
 )
+from klearkarma.practitioners.service import bump_availability
 from klearkarma.scheduling.rules import RulesError, rules_from_payload, rules_to_payload
 
 MAX_BLOCK = timedelta(days=366)
 _TIMEZONES = frozenset(available_timezones())
-
-
-async def bump_availability(cache: CacheBackend, practitioner_id: uuid.UUID) -> None:
-    """Invalidate every cached slot list of a practitioner (rules, blocks or bookings changed)."""
-    await cache.incr(f"avail-version:{practitioner_id}", ttl=90 * 24 * 3600)
 
 
 async def owned(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.core.cache import CacheBackend
 from klearkarma.core.db import as_dict
 from klearkarma.core.errors import NotFound, ValidationFailed
 from klearkarma.core.pagination import PageParams
@@ -272,3 +273,20 @@ async def erase_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
         .where(Service.practitioner_id == practitioner_id)
         .values(description="", is_active=False)
     )
+
+
+async def forget_cached_answers(
+    session: AsyncSession, cache: CacheBackend, user_id: uuid.UUID
+) -> None:
+    """Drop cached answers about a user's practitioner profile (its visibility changed)."""
+    practitioner_id = await session.scalar(
+        select(Practitioner.id).where(Practitioner.user_id == user_id)
+    )
+    if practitioner_id is not None:
+        await bump_availability(cache, practitioner_id)
+
+
+async def bump_availability(cache: CacheBackend, practitioner_id: uuid.UUID) -> None:
+    """Invalidate every cached answer about a practitioner's slots (rules, blocks, bookings or
+    visibility changed)."""
+    await cache.incr(f"avail-version:{practitioner_id}", ttl=90 * 24 * 3600)

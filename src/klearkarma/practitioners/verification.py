@@ -14,8 +14,8 @@ from klearkarma.core.pagination import PageParams
 from klearkarma.identity import service as identity
 from klearkarma.notifications.mailer import Email
 from klearkarma.notifications.service import queue_email
-from klearkarma.practitioners.manage import bump_availability
 from klearkarma.practitioners.models import Practitioner, VerificationDecision, VerificationStatus
+from klearkarma.practitioners.service import bump_availability
 
 
 async def queue(session: AsyncSession, page: PageParams) -> tuple[list[Practitioner], int]:

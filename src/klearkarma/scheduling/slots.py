@@ -57,7 +57,7 @@ class Busy:
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None or self.end.utcoffset() is None:
             raise ValueError("Busy intervals need timezone-aware datetimes.")
-        if self.end <= self.start:
+        if _to_us(self.end) <= _to_us(self.start):  # in UTC: same-zone comparison ignores fold
             raise ValueError("A busy interval must end after it starts.")
 
 
@@ -196,7 +196,7 @@ def _windows(plan: _Plan, day: date) -> list[_Window]:
         if offset_start == offset_end:
             spans: tuple[_Span, ...] = (_Span(start, end, anchor - offset_start),)
         else:
-            change = _transition(plan.tz, start, end - 1)
+            change = end
             spans = (
                 _Span(start, change, anchor - offset_start),
                 _Span(change, end, anchor - offset_end),
