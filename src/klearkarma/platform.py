@@ -1,6 +1,6 @@
 """The running platform: every shared resource of one process, built once and passed around.
 
-Routes reach it as ``request.app.state.platform``; jobs get it as their first argument. Tests build
+Routes reach it with ``platform_of(request)``; jobs get it as their first argument. Tests build
 one around their own database connection.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import structlog
+from starlette.requests import HTTPConnection
 
 from klearkarma.config import Settings
 from klearkarma.core.cache import CacheBackend, cache_backend
@@ -85,3 +86,9 @@ class Platform:
         await self.oidc.aclose()
         await self.cache.close()
         await self.db.dispose()
+
+
+def platform_of(connection: HTTPConnection) -> Platform:
+    """The running platform of the app serving this request."""
+    platform: Platform = connection.app.state.platform
+    return platform

@@ -16,7 +16,7 @@ from klearkarma import __version__
 from klearkarma.core.errors import ServiceUnavailable, Unauthorized
 from klearkarma.core.metrics import JOB_QUEUE, REGISTRY
 from klearkarma.core.schemas import ApiModel, Envelope, ok
-from klearkarma.platform import Platform
+from klearkarma.platform import Platform, platform_of
 
 router = APIRouter(tags=["operations"])
 
@@ -62,7 +62,7 @@ async def index() -> Envelope[Index]:
 @router.get("/v1/health", response_model=Envelope[Liveness])
 async def health(request: Request) -> Envelope[Liveness]:
     """The process is up and serving (no dependency is touched)."""
-    settings = request.app.state.platform.settings
+    settings = platform_of(request).settings
     return ok(Liveness(status="ok", version=__version__, environment=settings.env))
 
 
@@ -100,7 +100,7 @@ async def _queue(platform: Platform) -> dict[str, Any]:
 @router.get("/v1/health/ready", response_model=Envelope[Readiness])
 async def ready(request: Request) -> Envelope[Readiness]:
     """Ready to take traffic: the database, the cache and the job queue all answer."""
-    platform: Platform = request.app.state.platform
+    platform = platform_of(request)
     # Sequential on purpose: three round-trips of a millisecond, and no second pool connection.
     checks = {
         "database": await _timed(_database(platform)),
@@ -115,7 +115,7 @@ async def ready(request: Request) -> Envelope[Readiness]:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     """Prometheus exposition; protected by a bearer token when KLEARKARMA_METRICS_TOKEN is set."""
-    platform: Platform = request.app.state.platform
+    platform = platform_of(request)
     token = platform.settings.metrics_token
     if token is not None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

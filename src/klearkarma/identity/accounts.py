@@ -149,15 +149,23 @@ async def login(
     return user, tokens
 
 
-async def verify_email(session: AsyncSession, ctx: Context, token: str) -> User:
+async def _spend(
+    session: AsyncSession, ctx: Context, token: str, purpose: TokenPurpose
+) -> tuple[User, str | None]:
+    """The active account a link token belongs to (and what it was issued for)."""
     try:
-        spent = await action_tokens.consume(
-            session, ctx.keys.token_hash, token, TokenPurpose.VERIFY_EMAIL
-        )
+        spent = await action_tokens.consume(session, ctx.keys.token_hash, token, purpose)
     except action_tokens.TokenRejected as exc:
         raise InvalidToken() from exc
     user = await session.get(User, spent.user_id)
-    if user is None or user.email != spent.target:
+    if user is None or user.status is not UserStatus.ACTIVE or user.deleted_at is not None:
+        raise InvalidToken()
+    return user, spent.target
+
+
+async def verify_email(session: AsyncSession, ctx: Context, token: str) -> User:
+    user, target = await _spend(session, ctx, token, TokenPurpose.VERIFY_EMAIL)
+    if user.email != target:
         raise InvalidToken("This link was for an address the account no longer uses.")
     user.email_verified = True
     await events.record(session, "email_verified", user_id=user.id, client=ctx.client)
@@ -189,15 +197,7 @@ async def _set_password(session: AsyncSession, ctx: Context, user: User, passwor
 
 
 async def reset_password(session: AsyncSession, ctx: Context, token: str, password: str) -> None:
-    try:
-        spent = await action_tokens.consume(
-            session, ctx.keys.token_hash, token, TokenPurpose.RESET_PASSWORD
-        )
-    except action_tokens.TokenRejected as exc:
-        raise InvalidToken() from exc
-    user = await session.get(User, spent.user_id)
-    if user is None or user.status is not UserStatus.ACTIVE:
-        raise InvalidToken()
+    user, _ = await _spend(session, ctx, token, TokenPurpose.RESET_PASSWORD)
     await _set_password(session, ctx, user, password)
     await sessions.revoke_all(session, user.id, "password_reset")
     await events.record(session, "password_reset", user_id=user.id, client=ctx.client)

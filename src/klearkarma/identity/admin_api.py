@@ -17,6 +17,7 @@ from klearkarma.identity.deps import AdminPrincipal, ClientDep
 from klearkarma.identity.models import SecurityEvent, User, UserStatus, UserType
 from klearkarma.identity.profile import profile_out
 from klearkarma.identity.schemas import ProfileOut, SecurityEventOut, SuspendIn
+from klearkarma.platform import platform_of
 from klearkarma.practitioners import service as practitioners
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
@@ -105,7 +106,7 @@ async def suspend(
     user.status = UserStatus.SUSPENDED
     await sessions.revoke_all(session, user.id, "suspended")
     await practitioners.set_active_for_user(session, user.id, False)
-    await practitioners.forget_cached_answers(session, request.app.state.platform.cache, user.id)
+    await practitioners.forget_cached_answers(session, platform_of(request).cache, user.id)
     await events.record(
         session,
         "account_suspended",
@@ -130,7 +131,7 @@ async def reactivate(
         raise Conflict("The account is not suspended.")
     user.status = UserStatus.ACTIVE
     await practitioners.set_active_for_user(session, user.id, True)
-    await practitioners.forget_cached_answers(session, request.app.state.platform.cache, user.id)
+    await practitioners.forget_cached_answers(session, platform_of(request).cache, user.id)
     await events.record(
         session,
         "account_reactivated",

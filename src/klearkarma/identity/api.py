@@ -33,7 +33,7 @@ from klearkarma.identity.schemas import (
     TokensOut,
     UserOut,
 )
-from klearkarma.platform import Platform
+from klearkarma.platform import platform_of
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -41,7 +41,7 @@ FORGOT_PASSWORD_ANSWER = "If an account uses this address, we have sent it a res
 
 
 def context(request: Request, client: ClientDep) -> accounts.Context:
-    platform: Platform = request.app.state.platform
+    platform = platform_of(request)
     return accounts.Context(
         settings=platform.settings,
         keys=identity_keys(platform.settings),
@@ -225,7 +225,7 @@ async def oauth_login(
     provider: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,32}$")],
 ) -> Envelope[AuthOut]:
     """Sign in with a provider's ID token (Google, Facebook, or a configured OIDC issuer)."""
-    platform: Platform = request.app.state.platform
+    platform = platform_of(request)
     user, issued = await social.login(
         session,
         ctx,

@@ -20,6 +20,7 @@ from klearkarma.identity import events, sessions
 from klearkarma.identity.keys import identity_keys
 from klearkarma.identity.policy import Principal
 from klearkarma.identity.tokens import InvalidToken
+from klearkarma.platform import platform_of
 
 
 def client_of(request: Request) -> events.Client:
@@ -42,7 +43,7 @@ async def current_principal(request: Request, session: SessionDep) -> Principal:
     token = _bearer(request)
     if token is None:
         raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
-    settings: Settings = request.app.state.platform.settings
+    settings: Settings = platform_of(request).settings
     principal = await sessions.authenticate(session, identity_keys(settings), token)
     request.state.user_id = str(principal.user_id)
     user_id_var.set(str(principal.user_id))

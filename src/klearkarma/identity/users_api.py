@@ -35,16 +35,11 @@ from klearkarma.identity.schemas import (
     ProfileOut,
     SessionOut,
 )
-from klearkarma.platform import Platform
+from klearkarma.platform import platform_of
 
 router = APIRouter(prefix="/v1/users", tags=["users"], responses=ERROR_RESPONSES)
 Writer = Annotated[Principal, Depends(Require("profile:write"))]
 PrivacyPrincipal = Annotated[Principal, Depends(Require("privacy:manage"))]
-
-
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
 
 
 async def _me(session: SessionDep, principal: Principal, *, lock: bool = False) -> User:
@@ -82,7 +77,7 @@ async def upload_avatar(
     if len(data) > AVATAR_MAX_BYTES:
         raise ValidationFailed([("file", "The image is larger than 5 MiB.")])
     user = await _me(session, principal, lock=True)
-    await replace_avatar(session, _platform(request).storage, user, data)
+    await replace_avatar(session, platform_of(request).storage, user, data)
     return ok(profile_out(user))
 
 
@@ -100,7 +95,7 @@ async def get_avatar(
         raise NotFound("No avatar.")
     key, media_type = found
     try:
-        data = await _platform(request).storage.read(key)
+        data = await platform_of(request).storage.read(key)
     except FileNotFoundError as exc:
         raise NotFound("No avatar.") from exc
     return Response(data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
@@ -140,7 +135,7 @@ async def send_phone_code(
 ) -> Envelope[MessageOut]:
     """Text a six-digit code to the profile's phone number."""
     user = await _me(session, principal, lock=True)
-    await phones.send_code(session, identity_keys(_platform(request).settings), user)
+    await phones.send_code(session, identity_keys(platform_of(request).settings), user)
     return ok(MessageOut(message="We have sent a code to your phone."))
 
 
@@ -150,7 +145,7 @@ async def verify_phone(
 ) -> Envelope[ProfileOut]:
     """Confirm the phone number with the texted code (five wrong tries burn the code)."""
     user = await _me(session, principal, lock=True)
-    keys = identity_keys(_platform(request).settings)
+    keys = identity_keys(platform_of(request).settings)
     try:
         await phones.verify_code(session, keys, user, body.code, client)
     except ValidationFailed as exc:
@@ -222,7 +217,7 @@ async def erase_account(
         body.password and verify_password(body.password, user.password_hash)
     ):
         raise ValidationFailed([("password", "Enter your current password to confirm.")])
-    await privacy.erase_account(session, _platform(request).storage, user, client)
+    await privacy.erase_account(session, platform_of(request).storage, user, client)
     return ok(MessageOut(message="Your account and personal data have been erased."))
 
 

@@ -11,6 +11,7 @@ from klearkarma.core.errors import NotFound
 from klearkarma.core.pagination import PageDep
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
 from klearkarma.identity.deps import AdminPrincipal
+from klearkarma.platform import platform_of
 from klearkarma.practitioners import manage, verification
 from klearkarma.practitioners.api import summary
 from klearkarma.practitioners.models import Practitioner, VerificationStatus
@@ -59,7 +60,7 @@ async def decide(
         raise NotFound("Practitioner not found.")
     record = await verification.decide(
         session,
-        request.app.state.platform.cache,
+        platform_of(request).cache,
         admin_id=admin.user_id,
         practitioner=practitioner,
         decision=VerificationStatus(body.decision),

@@ -17,6 +17,7 @@ from klearkarma.core.pagination import PageDep
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok, ok_json
 from klearkarma.identity import service as identity
 from klearkarma.identity.deps import OptionalPrincipal
+from klearkarma.platform import platform_of
 from klearkarma.practitioners import availability, service
 from klearkarma.practitioners.models import Practitioner, Service, ServiceMode
 from klearkarma.practitioners.schemas import (
@@ -130,7 +131,7 @@ async def get_availability(
     """Free slots for a service, as instants rendered in the asked time zone."""
     if timezone not in ZONES:
         raise ValidationFailed([("timezone", "Use an IANA time zone such as Asia/Kolkata.")])
-    platform = request.app.state.platform
+    platform = platform_of(request)
     answer = await availability.slots_json(
         session,
         platform.cache,

@@ -15,7 +15,7 @@ from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
 from klearkarma.identity import service as identity
 from klearkarma.identity.deps import Require
 from klearkarma.identity.policy import Principal
-from klearkarma.platform import Platform
+from klearkarma.platform import platform_of
 from klearkarma.practitioners import availability, manage
 from klearkarma.practitioners.api import profile
 from klearkarma.practitioners.documents import MAX_DOCUMENT_BYTES
@@ -36,11 +36,6 @@ from klearkarma.practitioners.schemas import (
 router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"], responses=ERROR_RESPONSES)
 Manager = Annotated[Principal, Depends(Require("practitioner:manage"))]
 Editor = Annotated[Principal, Depends(Require("profile:write"))]
-
-
-def _platform(request: Request) -> Platform:
-    platform: Platform = request.app.state.platform
-    return platform
 
 
 async def own_view(session: SessionDep, practitioner: Practitioner) -> OwnPractitionerOut:
@@ -141,7 +136,7 @@ async def put_rules(
 ) -> Envelope[dict[str, Any]]:
     """Replace the booking rules: weekly hours in the practitioner's zone, overrides, buffers…"""
     practitioner = await manage.owned(session, principal, practitioner_id, lock=True)
-    stored = await manage.set_rules(session, _platform(request).cache, practitioner, body)
+    stored = await manage.set_rules(session, platform_of(request).cache, practitioner, body)
     return ok(stored)
 
 
@@ -170,7 +165,7 @@ async def block(
     """Block a period (holiday, retreat); it removes overlapping slots at once."""
     practitioner = await manage.owned(session, principal, practitioner_id)
     created = await manage.add_blocked_time(
-        session, _platform(request).cache, practitioner, body.start, body.end, body.reason
+        session, platform_of(request).cache, practitioner, body.start, body.end, body.reason
     )
     return ok(
         BlockedTimeOut(
@@ -203,7 +198,7 @@ async def unblock(
 ) -> Envelope[dict[str, str]]:
     """Remove a blocked period."""
     practitioner = await manage.owned(session, principal, practitioner_id)
-    await manage.remove_blocked_time(session, _platform(request).cache, practitioner, block_id)
+    await manage.remove_blocked_time(session, platform_of(request).cache, practitioner, block_id)
     return ok({"message": "Blocked time removed."})
 
 
@@ -225,7 +220,7 @@ async def upload_document(
     if len(data) > MAX_DOCUMENT_BYTES:
         raise ValidationFailed([("file", "The file is larger than 10 MiB.")])
     document = await manage.upload_document(
-        session, _platform(request).storage, practitioner, data, file.filename
+        session, platform_of(request).storage, practitioner, data, file.filename
     )
     return ok(DocumentOut.model_validate(document))
 
@@ -251,7 +246,7 @@ async def download_document(
     """One credential file (owner or admin; never cached, never public)."""
     practitioner = await manage.owned(session, principal, practitioner_id)
     document = await manage.owned_document(session, practitioner, document_id)
-    data = await _platform(request).storage.read(document.storage_key)
+    data = await platform_of(request).storage.read(document.storage_key)
     return Response(
         data,
         media_type=document.content_type,

@@ -196,7 +196,7 @@ def _windows(plan: _Plan, day: date) -> list[_Window]:
         if offset_start == offset_end:
             spans: tuple[_Span, ...] = (_Span(start, end, anchor - offset_start),)
         else:
-            change = end
+            change = _transition(plan.tz, start, end - 1)
             spans = (
                 _Span(start, change, anchor - offset_start),
                 _Span(change, end, anchor - offset_end),
