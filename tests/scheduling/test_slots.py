@@ -182,6 +182,55 @@ def test_a_boundary_inside_the_gap_moves_to_the_end_of_the_gap() -> None:
     ]
 
 
+def test_a_grid_that_does_not_divide_the_gap_stays_on_the_wall_clock() -> None:
+    rules = every_day("America/New_York", "01:00-05:00", slot_interval=timedelta(minutes=45))
+
+    slots = find(rules, date(2026, 3, 8), minutes=45)
+
+    # Wall clock 01:00, 01:45, 02:30 (in the gap: skipped), 03:15, 04:00.
+    assert starts(slots) == [
+        "2026-03-08T01:00:00-05:00",
+        "2026-03-08T01:45:00-05:00",
+        "2026-03-08T03:15:00-04:00",
+        "2026-03-08T04:00:00-04:00",
+    ]
+
+
+def test_lord_howe_half_hour_spring_forward() -> None:
+    # On 2026-10-04 clocks go from 02:00 (+10:30) to 02:30 (+11:00).
+    rules = every_day("Australia/Lord_Howe", "01:00-04:00", slot_interval=timedelta(minutes=60))
+
+    slots = find(rules, date(2026, 10, 4))
+
+    assert utc_pairs(rules, date(2026, 10, 4)) == [
+        ("2026-10-03T14:30:00+00:00", "2026-10-03T17:00:00+00:00")
+    ]
+    assert [(s.start.isoformat(), s.end.isoformat()) for s in slots] == [
+        ("2026-10-04T01:00:00+10:30", "2026-10-04T02:30:00+11:00"),
+        ("2026-10-04T03:00:00+11:00", "2026-10-04T04:00:00+11:00"),
+    ]
+
+
+def test_lord_howe_half_hour_fall_back() -> None:
+    # On 2026-04-05 clocks go from 02:00 (+11:00) back to 01:30 (+10:30).
+    rules = every_day("Australia/Lord_Howe", "00:00-03:00")
+
+    slots = find(rules, date(2026, 4, 5), minutes=30)
+
+    assert utc_pairs(rules, date(2026, 4, 5)) == [
+        ("2026-04-04T13:00:00+00:00", "2026-04-04T16:30:00+00:00")
+    ]
+    assert starts(slots) == [
+        "2026-04-05T00:00:00+11:00",
+        "2026-04-05T00:30:00+11:00",
+        "2026-04-05T01:00:00+11:00",
+        "2026-04-05T01:30:00+11:00",
+        "2026-04-05T01:30:00+10:30",
+        "2026-04-05T02:00:00+10:30",
+        "2026-04-05T02:30:00+10:30",
+    ]
+
+
 def test_an_interval_wholly_inside_the_gap_is_empty() -> None:
     rules = every_day("America/New_York", "02:00-02:45")
 
