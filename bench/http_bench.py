@@ -3,9 +3,12 @@
     uv run python bench/http_bench.py                         # starts its own server (demo data)
     uv run python bench/http_bench.py --base-url http://127.0.0.1:8000 --path /v1/health
 
+    uv run python bench/http_bench.py --wrk --concurrency 50 --workers 1
+
 Without --base-url it starts `klearkarma serve` on a free port against $DATABASE_URL (or an
 embedded PostgreSQL in a temporary directory), with demo data and rate limiting off, and stops it
-at the end. Numbers only; nothing passes or fails.
+at the end. With --wrk the load comes from wrk (`apt-get install wrk`), a C client that leaves
+the CPU to the server; otherwise from httpx in this process. Numbers only; nothing passes or fails.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server() -> Iterator[str]:
+def local_server(workers: int = 1) -> Iterator[str]:
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="kk-bench-")
     env = {
@@ -65,7 +68,8 @@ def local_server() -> Iterator[str]:
         "LOG_LEVEL": "WARNING",
         "KLEARKARMA_RUN_WORKER": "false",
     }
-    process = subprocess.Popen([sys.executable, "-m", "klearkarma.cli", "serve"], env=env)
+    command = [sys.executable, "-m", "klearkarma.cli", "serve", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -120,13 +124,37 @@ async def measure(base: str, path: str, concurrency: int, requests: int) -> dict
     }
 
 
-async def run(base: str, paths: list[str], concurrency: int, requests: int) -> None:
+def measure_with_wrk(base: str, path: str, concurrency: int, seconds: int) -> dict[str, float]:
+    script = os.path.join(os.path.dirname(__file__), "percentiles.lua")
+    command = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script, base + path]
+    subprocess.run([*command[:3], "-d2s", base + path], check=True, capture_output=True)  # warm
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    values = dict(
+        line.split()[:2] for line in output.splitlines() if line.startswith(("p", "requests"))
+    )
+    errors = sum(int(n) for n in output.split("non-2xx")[1].split()[:1])
+    return {
+        "rps": float(values["requests"]) / seconds,
+        "p50": float(values["p50"]),
+        "p95": float(values["p95"]),
+        "p99": float(values["p99"]),
+        "errors": errors,
+    }
+
+
+async def run(
+    base: str, paths: list[str], concurrency: int, requests: int, *, wrk: bool = False
+) -> None:
     paths = await resolve(base, paths)
-    print(f"{concurrency} concurrent clients, {requests} requests per path, server {base}")
+    load = "wrk for 15 s" if wrk else f"{requests} requests"
+    print(f"{concurrency} concurrent clients, {load} per path, server {base}")
     width = max(len(p) for p in paths)
     print(f"{'path':{width}} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
     for path in paths:
-        r = await measure(base, path, concurrency, requests)
+        if wrk:
+            r = measure_with_wrk(base, path, concurrency, 15)
+        else:
+            r = await measure(base, path, concurrency, requests)
         print(
             f"{path:{width}} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
             f"{int(r['errors']):6d}"
@@ -139,13 +167,15 @@ def main() -> None:
     parser.add_argument("--path", action="append", dest="paths")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (local server)")
+    parser.add_argument("--wrk", action="store_true", help="generate the load with wrk")
     args = parser.parse_args()
     paths = args.paths or DEFAULT_PATHS
     if args.base_url:
-        asyncio.run(run(args.base_url, paths, args.concurrency, args.requests))
+        asyncio.run(run(args.base_url, paths, args.concurrency, args.requests, wrk=args.wrk))
         return
-    with local_server() as base:
-        asyncio.run(run(base, paths, args.concurrency, args.requests))
+    with local_server(args.workers) as base:
+        asyncio.run(run(base, paths, args.concurrency, args.requests, wrk=args.wrk))
 
 
 if __name__ == "__main__":

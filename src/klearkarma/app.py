@@ -14,6 +14,7 @@ from klearkarma.config import Settings
 from klearkarma.core import health
 from klearkarma.core.http import BodyLimitMiddleware, EdgeMiddleware, install_error_handlers
 from klearkarma.core.ratelimit import RateLimitMiddleware, limits_from
+from klearkarma.core.response_cache import ResponseCache, ResponseCacheMiddleware
 from klearkarma.identity import admin_api, users_api
 from klearkarma.identity import api as auth
 from klearkarma.identity.deps import rate_limit_principal
@@ -34,18 +35,26 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     if settings is None:
         settings = platform.settings if platform is not None else Settings()
 
+    responses = ResponseCache(ttl=settings.response_cache_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if platform is not None:
-            yield
+            responses.start_following(platform.cache)
+            try:
+                yield
+            finally:
+                await responses.stop_following()
             return
         from klearkarma.bootstrap import start_platform
 
         running = await start_platform(settings)
         app.state.platform = running
+        responses.start_following(running.cache)
         try:
             yield
         finally:
+            await responses.stop_following()
             await running.close()
 
     app = FastAPI(
@@ -79,6 +88,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         json_limit=settings.max_json_bytes,
         upload_limit=settings.max_upload_bytes,
     )
+    if settings.response_cache_seconds > 0:
+        app.add_middleware(ResponseCacheMiddleware, cache=responses)
     if settings.rate_limit_enabled:
         app.add_middleware(
             RateLimitMiddleware,

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     cache_prefix: str = Field(
         "kk:", validation_alias=_env("KLEARKARMA_CACHE_PREFIX", "cache_prefix")
     )
+    # Seconds a process may keep a tagged public response; invalidation normally drops it sooner.
+    response_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        validation_alias=_env("KLEARKARMA_RESPONSE_CACHE_SECONDS", "response_cache_seconds"),
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", validation_alias=_env("KLEARKARMA_PUBLIC_URL", "public_url")
     )

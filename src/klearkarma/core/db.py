@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Enum, MetaData, Numeric, func
 from sqlalchemy import inspect as sa_inspect
@@ -31,6 +32,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from klearkarma.core.errors import AppError
 from klearkarma.core.ids import uuid7
+
+log = structlog.get_logger("klearkarma.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,6 +109,7 @@ class Database:
             except AppError as exc:
                 if exc.keep_changes:
                     await session.commit()
+                    await _run_after_commit(session)
                 else:
                     await session.rollback()
                 raise
@@ -113,10 +117,32 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+            await _run_after_commit(session)
 
     async def dispose(self) -> None:
         if isinstance(self.bind, AsyncEngine):
             await self.bind.dispose()
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, action: AfterCommit) -> None:
+    """Run ``action`` once the session's transaction has committed (never if it rolls back).
+
+    Cache invalidation belongs here: done before the commit, a concurrent reader could refill the
+    cache from the old rows and keep them there.
+    """
+    session.info.setdefault("after_commit", []).append(action)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    actions: list[AfterCommit] = session.info.pop("after_commit", [])
+    for action in actions:
+        try:
+            await action()
+        except Exception:
+            log.exception("db.after_commit_failed")
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import ValidationFailed
 from klearkarma.core.pagination import PageDep
+from klearkarma.core.response_cache import cache_response
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok, ok_json
 from klearkarma.identity import service as identity
 from klearkarma.identity.deps import OptionalPrincipal
@@ -132,6 +133,7 @@ async def get_availability(
     if timezone not in ZONES:
         raise ValidationFailed([("timezone", "Use an IANA time zone such as Asia/Kolkata.")])
     platform = platform_of(request)
+    cache_response(request, service.practitioner_tag(practitioner_id))
     answer = await availability.slots_json(
         session,
         platform.cache,

@@ -248,7 +248,7 @@ async def set_rules(
     schedule.slot_interval_minutes = stored["slotIntervalMinutes"]
     schedule.daily_booking_limit = stored.get("dailyBookingLimit")
     await session.flush()
-    await bump_availability(cache, practitioner.id)
+    bump_availability(session, cache, practitioner.id)
     return stored
 
 
@@ -274,7 +274,7 @@ async def add_blocked_time(
     )
     session.add(block)
     await session.flush()
-    await bump_availability(cache, practitioner.id)
+    bump_availability(session, cache, practitioner.id)
     return block
 
 
@@ -301,7 +301,7 @@ async def remove_blocked_time(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise NotFound("Blocked time not found.")
-    await bump_availability(cache, practitioner.id)
+    bump_availability(session, cache, practitioner.id)
 
 
 async def upload_document(

@@ -15,9 +15,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.core.cache import CacheBackend
-from klearkarma.core.db import as_dict
+from klearkarma.core.db import after_commit, as_dict
 from klearkarma.core.errors import NotFound, ValidationFailed
 from klearkarma.core.pagination import PageParams
+from klearkarma.core.response_cache import invalidate
 from klearkarma.identity.policy import Principal, owns_or_admin
 from klearkarma.practitioners.models import (
     Modality,
@@ -283,10 +284,22 @@ async def forget_cached_answers(
         select(Practitioner.id).where(Practitioner.user_id == user_id)
     )
     if practitioner_id is not None:
-        await bump_availability(cache, practitioner_id)
+        bump_availability(session, cache, practitioner_id)
 
 
-async def bump_availability(cache: CacheBackend, practitioner_id: uuid.UUID) -> None:
+def bump_availability(
+    session: AsyncSession, cache: CacheBackend, practitioner_id: uuid.UUID
+) -> None:
     """Invalidate every cached answer about a practitioner's slots (rules, blocks, bookings or
-    visibility changed)."""
-    await cache.incr(f"avail-version:{practitioner_id}", ttl=90 * 24 * 3600)
+    visibility changed) once the change commits."""
+
+    async def forget() -> None:
+        await cache.incr(f"avail-version:{practitioner_id}", ttl=90 * 24 * 3600)
+        await invalidate(cache, practitioner_tag(practitioner_id))
+
+    after_commit(session, forget)
+
+
+def practitioner_tag(practitioner_id: uuid.UUID) -> str:
+    """The response-cache tag of everything public about one practitioner."""
+    return f"practitioner:{practitioner_id}"

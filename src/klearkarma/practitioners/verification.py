@@ -76,5 +76,5 @@ async def decide(
     user = await identity.get_user(session, practitioner.user_id)
     if user is not None and user.deleted_at is None:
         await queue_email(session, _email(user.email, user.first_name, decision, reason.strip()))
-    await bump_availability(cache, practitioner.id)
+    bump_availability(session, cache, practitioner.id)
     return record
