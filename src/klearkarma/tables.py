@@ -4,6 +4,8 @@ Alembic and the test fixtures use it; application code imports the models it nee
 """
 
 from klearkarma.bookings import models as bookings_models
+from klearkarma.core import events as core_events
+from klearkarma.core import idempotency as core_idempotency
 from klearkarma.core.db import Base
 from klearkarma.identity import models as identity_models
 from klearkarma.notifications import models as notifications_models
@@ -14,6 +16,8 @@ metadata = Base.metadata
 
 __all__ = [
     "bookings_models",
+    "core_events",
+    "core_idempotency",
     "identity_models",
     "metadata",
     "notifications_models",

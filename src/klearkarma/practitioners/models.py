@@ -98,6 +98,8 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
     rating: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0"))
     review_count: Mapped[int] = mapped_column(Integer, default=0)
     total_sessions: Mapped[int] = mapped_column(Integer, default=0)
+    # The platform's share of this practitioner's bookings; NULL means the platform default.
+    commission_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
 
 
 class Service(UUIDPrimaryKey, Timestamps, Base):
