@@ -10,6 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from klearkarma import __version__
+from klearkarma.bookings import api as bookings
 from klearkarma.config import Settings
 from klearkarma.core import health
 from klearkarma.core.http import BodyLimitMiddleware, EdgeMiddleware, install_error_handlers
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(practitioner_supply.router)  # before the public one: /me beats /{id}
     app.include_router(practitioners.router)
     app.include_router(practitioners.catalog_router)
+    app.include_router(bookings.router)
+    app.include_router(bookings.feed_router)
     if settings.env == "development":
         app.include_router(dev_outbox.router)
         app.include_router(dev_outbox.sms_router)

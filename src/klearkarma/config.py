@@ -7,6 +7,7 @@ environment; nothing else in the code reads ``os.environ``.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -93,6 +94,28 @@ class Settings(BaseSettings):
     )
     cache_prefix: str = Field(
         "kk:", validation_alias=_env("KLEARKARMA_CACHE_PREFIX", "cache_prefix")
+    )
+    # Bookings: the platform's share, how long an unpaid booking holds its slot, and the policy.
+    commission_rate: Decimal = Field(
+        Decimal("0.15"),
+        ge=0,
+        le=1,
+        validation_alias=_env("KLEARKARMA_COMMISSION_RATE", "commission_rate"),
+    )
+    booking_hold_minutes: int = Field(
+        10,
+        ge=1,
+        le=120,
+        validation_alias=_env("KLEARKARMA_BOOKING_HOLD_MINUTES", "booking_hold_minutes"),
+    )
+    full_refund_hours: int = Field(
+        24, ge=0, validation_alias=_env("KLEARKARMA_FULL_REFUND_HOURS", "full_refund_hours")
+    )
+    late_cancel_refund: Decimal = Field(
+        Decimal("0.5"),
+        ge=0,
+        le=1,
+        validation_alias=_env("KLEARKARMA_LATE_CANCEL_REFUND", "late_cancel_refund"),
     )
     # Seconds a process may keep a tagged public response; invalidation normally drops it sooner.
     response_cache_seconds: float = Field(

@@ -19,7 +19,7 @@ from klearkarma.core.response_cache import CHANNEL, ResponseCache, _Entry
 from klearkarma.practitioners.models import AvailabilitySchedule
 from klearkarma.practitioners.service import bump_availability
 from tests.conftest import make_settings
-from tests.practitioners.test_manage import verified_with_rules
+from tests.practitioners.helpers import verified_with_rules
 
 
 @pytest.fixture(params=[True, False], ids=["rate-limited", "unlimited"])

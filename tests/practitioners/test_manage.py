@@ -3,47 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
 from klearkarma.core.db import Database
 from tests.identity.helpers import admin_headers, bearer, error_code, last_email_to, register
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PROFILE = {
-    "bio": "Iyengar yoga teacher.",
-    "headline": "Yoga for stiff backs",
-    "experienceYears": 8,
-    "hourlyRate": "1500.00",
-    "languages": ["english", "Kannada"],
-    "specializations": ["Yoga", "meditation"],
-    "certifications": [{"name": "RYT 500", "issuer": "Yoga Alliance", "year": 2018}],
-    "timezone": "Asia/Kolkata",
-    "offersOnline": True,
-    "offersInPerson": True,
-    "location": {"lat": 12.97, "lng": 77.59, "city": "Bangalore", "country": "India"},
-}
-RULES = {
-    "timezone": "Asia/Kolkata",
-    "weeklyHours": [
-        {"day": day, "start": "09:00", "end": "12:00"}
-        for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    ],
-    "overrides": [],
-    "bufferBeforeMinutes": 0,
-    "bufferAfterMinutes": 0,
-    "minNoticeMinutes": 0,
-    "maxAdvanceDays": 30,
-    "slotIntervalMinutes": 60,
-}
-
-
-async def new_practitioner(client: httpx.AsyncClient) -> tuple[dict[str, str], dict[str, Any]]:
-    headers = bearer((await register(client, user_type="practitioner"))["tokens"]["accessToken"])
-    created = await client.post("/v1/practitioners", json=PROFILE, headers=headers)
-    assert created.status_code == 201, created.text
-    return headers, created.json()["data"]
+from tests.practitioners.helpers import PDF, PROFILE, RULES, new_practitioner, verified_with_rules
 
 
 async def test_a_new_profile_is_pending_and_private(client: httpx.AsyncClient) -> None:
@@ -208,34 +173,6 @@ async def test_admin_verification_with_audit_trail_and_email(
     assert (await client.get(f"/v1/practitioners/{profile['id']}")).status_code == 200
     user_email = (await client.get("/v1/users/profile", headers=owner)).json()["data"]["email"]
     assert (await last_email_to(db, user_email))["subject"] == "You are verified on Klear Karma"
-
-
-async def verified_with_rules(
-    client: httpx.AsyncClient, db: Database
-) -> tuple[dict[str, str], str, str]:
-    owner, profile = await new_practitioner(client)
-    admin = await admin_headers(client, db)
-    await client.post(
-        f"/v1/admin/practitioners/{profile['id']}/verification",
-        json={"decision": "verified"},
-        headers=admin,
-    )
-    service = await client.post(
-        f"/v1/practitioners/{profile['id']}/services",
-        json={
-            "name": "Private yoga",
-            "category": "yoga",
-            "durationMinutes": 60,
-            "price": "1500.00",
-            "mode": "online",
-        },
-        headers=owner,
-    )
-    saved = await client.put(
-        f"/v1/practitioners/{profile['id']}/availability", json=RULES, headers=owner
-    )
-    assert saved.status_code == 200, saved.text
-    return owner, profile["id"], service.json()["data"]["id"]
 
 
 async def test_rules_are_validated_with_field_paths(client: httpx.AsyncClient) -> None:

@@ -1,4 +1,5 @@
-"""Use cases of the bookings context (the lifecycle arrives with the bookings issue)."""
+"""Queries of the bookings context that other contexts use (busy periods, privacy); the booking
+lifecycle itself is in ``lifecycle``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.bookings.models import Booking, BookingStatus
@@ -37,9 +38,15 @@ LIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 async def busy_periods(
-    session: AsyncSession, practitioner_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    practitioner_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude: uuid.UUID | None = None,
 ) -> list[tuple[datetime, datetime]]:
-    """Periods a practitioner's live bookings occupy between ``start`` and ``end``.
+    """Periods a practitioner's live bookings occupy between ``start`` and ``end``, leaving out
+    ``exclude`` (the booking being moved).
 
     A pending booking holds its slot only until its hold expires.
     """
@@ -47,6 +54,7 @@ async def busy_periods(
     rows = await session.execute(
         select(Booking.scheduled_at, Booking.ends_at).where(
             Booking.practitioner_id == practitioner_id,
+            Booking.id != exclude if exclude is not None else true(),
             Booking.status.in_(LIVE_STATUSES),
             Booking.scheduled_at < end,
             Booking.ends_at > start,

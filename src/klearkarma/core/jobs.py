@@ -34,6 +34,7 @@ log = structlog.get_logger("klearkarma.jobs")
 TASK_MODULES = (
     "klearkarma.core.housekeeping",
     "klearkarma.notifications.tasks",
+    "klearkarma.bookings.tasks",
 )
 
 # One procrastinate app per process. Its connector only matters to the worker (enqueueing goes
@@ -117,6 +118,14 @@ async def enqueue(
     )
     JOBS_TOTAL.labels(task=job.name, outcome="enqueued").inc()
     return int(job_id)
+
+
+async def cancel(session: AsyncSession, job_id: int) -> bool:
+    """Withdraw a job that has not started, inside ``session``'s transaction; False if it had."""
+    cancelled = await session.scalar(
+        text("SELECT procrastinate_cancel_job_v1(:job_id, false, true)"), {"job_id": job_id}
+    )
+    return cancelled is not None
 
 
 def load_task_modules() -> None:

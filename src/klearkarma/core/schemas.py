@@ -97,3 +97,10 @@ def ok_json(data_json: bytes) -> Response:
     meta = Meta().model_dump_json(by_alias=True)
     body = b'{"success":true,"data":' + data_json + b',"meta":' + meta.encode() + b"}"
     return Response(content=body, media_type="application/json")
+
+
+def ok_response(data: Any, status_code: int = 200) -> Response:
+    """The success envelope as a finished response, for answers that are stored and replayed
+    (``Idempotency-Key``)."""
+    body = ok(data).model_dump_json(by_alias=True)
+    return Response(content=body, status_code=status_code, media_type="application/json")

@@ -48,11 +48,19 @@ async def rules_for(session: AsyncSession, practitioner_id: uuid.UUID) -> Availa
 
 
 async def busy_for(
-    session: AsyncSession, practitioner_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    practitioner_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_booking: uuid.UUID | None = None,
 ) -> list[Busy]:
     """Bookings (which count toward a daily limit) and blocked times (which do not)."""
     periods = [
-        Busy(s, e) for s, e in await bookings.busy_periods(session, practitioner_id, start, end)
+        Busy(s, e)
+        for s, e in await bookings.busy_periods(
+            session, practitioner_id, start, end, exclude=exclude_booking
+        )
     ]
     blocks = await session.execute(
         select(BlockedTime.starts_at, BlockedTime.ends_at).where(

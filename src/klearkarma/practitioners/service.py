@@ -303,3 +303,12 @@ def bump_availability(
 def practitioner_tag(practitioner_id: uuid.UUID) -> str:
     """The response-cache tag of everything public about one practitioner."""
     return f"practitioner:{practitioner_id}"
+
+
+async def record_completed_session(session: AsyncSession, practitioner_id: uuid.UUID) -> None:
+    """Count a completed session on the public profile."""
+    await session.execute(
+        update(Practitioner)
+        .where(Practitioner.id == practitioner_id)
+        .values(total_sessions=Practitioner.total_sessions + 1)
+    )
