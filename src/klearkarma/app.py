@@ -24,6 +24,7 @@ from klearkarma.platform import Platform
 from klearkarma.practitioners import admin_api as verification
 from klearkarma.practitioners import api as practitioners
 from klearkarma.practitioners import manage_api as practitioner_supply
+from klearkarma.search import api as search
 
 DESCRIPTION = (
     "Klear Karma connects seekers with holistic-health practitioners. Every response is the "
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(practitioner_supply.router)  # before the public one: /me beats /{id}
     app.include_router(practitioners.router)
     app.include_router(practitioners.catalog_router)
+    app.include_router(search.router)
     app.include_router(bookings.router)
     app.include_router(bookings.feed_router)
     if settings.env == "development":

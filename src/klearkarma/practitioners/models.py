@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     Double,
     ForeignKey,
     Index,
@@ -22,7 +23,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from klearkarma.core.db import Base, Timestamps, UUIDPrimaryKey, str_enum
@@ -37,6 +38,15 @@ class VerificationStatus(enum.StrEnum):
 class ServiceMode(enum.StrEnum):
     ONLINE = "online"
     IN_PERSON = "in_person"
+
+
+# The services' own search document (``GET /v1/search/services``); a generated column, so COPY
+# and every ORM write keep it current without a trigger.
+SERVICE_DOCUMENT = (
+    "setweight(to_tsvector('english'::regconfig, name), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, category), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, description), 'C')"
+)
 
 
 class Modality(Base):
@@ -69,6 +79,13 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_practitioners_specializations", "specializations", postgresql_using="gin"),
         Index("ix_practitioners_languages", "languages", postgresql_using="gin"),
         Index("ix_practitioners_verification_status", "verification_status"),
+        # Search (migration 0006): the trigger-maintained document and public name completion.
+        Index("ix_practitioners_search_vector", "search_vector", postgresql_using="gin"),
+        Index(
+            "ix_practitioners_name_prefix",
+            func.lower(text("display_name")).label("name"),
+            postgresql_ops={"name": "text_pattern_ops"},
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -100,6 +117,8 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
     total_sessions: Mapped[int] = mapped_column(Integer, default=0)
     # The platform's share of this practitioner's bookings; NULL means the platform default.
     commission_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    # Written only by the search triggers (it folds in the services); never loaded by default.
+    search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
 
 class Service(UUIDPrimaryKey, Timestamps, Base):
@@ -109,6 +128,7 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
         CheckConstraint("price >= 0", name="price"),
         Index("ix_services_practitioner_id", "practitioner_id"),
         Index("ix_services_category", "category"),
+        Index("ix_services_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     practitioner_id: Mapped[uuid.UUID] = mapped_column(
@@ -122,6 +142,9 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     currency: Mapped[str] = mapped_column(Text, default="INR")
     mode: Mapped[ServiceMode] = mapped_column(str_enum(ServiceMode, "service_mode"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SERVICE_DOCUMENT, persisted=True), deferred=True
+    )
 
 
 class AvailabilitySchedule(Base):

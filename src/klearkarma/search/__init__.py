@@ -1,0 +1,1 @@
+"""Search and discovery over the public practitioners and services (issue 7)."""

@@ -1,0 +1,184 @@
+"""Public search routes: practitioners (with facets), services, and prefix suggestions.
+
+Answers are public and the same for everyone, so each is kept twice: in the shared cache under the
+global search version (a miss in one process is usually a hit for the fleet) and in the process's
+response cache under the ``search`` tag. ``search.cache.changed`` empties both after a commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from klearkarma.core.db import SessionDep
+from klearkarma.core.pagination import PageDep
+from klearkarma.core.response_cache import cache_response
+from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, Meta, Pagination
+from klearkarma.platform import platform_of
+from klearkarma.practitioners.api import summary
+from klearkarma.practitioners.models import ServiceMode
+from klearkarma.practitioners.schemas import PractitionerSort, ServiceOut
+from klearkarma.practitioners.service import DirectoryFilters
+from klearkarma.search import catalog, service, suggestions
+from klearkarma.search.cache import CACHE_SECONDS, SEARCH_TAG, key_for
+from klearkarma.search.query import MAX_QUERY_CHARS
+from klearkarma.search.schemas import (
+    PractitionerHit,
+    PractitionerSearchOut,
+    SearchSort,
+    ServiceHit,
+    ServiceSearchOut,
+    Suggestion,
+)
+
+router = APIRouter(prefix="/v1/search", tags=["search"], responses=ERROR_RESPONSES)
+
+QueryText = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_QUERY_CHARS, description="words to search for; any punctuation is ignored"
+    ),
+]
+Answer = tuple[bytes, Pagination | None]
+
+
+def _respond(data_json: bytes, pagination: Pagination | None) -> Response:
+    meta = Meta(pagination=pagination).model_dump_json(by_alias=True).encode()
+    body = b'{"success":true,"data":' + data_json + b',"meta":' + meta + b"}"
+    return Response(content=body, media_type="application/json")
+
+
+async def _cached(
+    request: Request, endpoint: str, compute: Callable[[], Awaitable[Answer]]
+) -> Response:
+    """The cached answer for this endpoint and query string, computing and storing it on a miss."""
+    cache = platform_of(request).cache
+    cache_response(request, SEARCH_TAG)
+    params = sorted(request.query_params.multi_items())
+    key = await key_for(cache, endpoint, {"q": params})
+    stored = await cache.get(key)
+    if stored is not None:
+        head, _, data_json = stored.partition(b"\n")
+        pagination = Pagination.model_validate_json(head) if head != b"null" else None
+        return _respond(data_json, pagination)
+    data_json, pagination = await compute()
+    head = pagination.model_dump_json(by_alias=True).encode() if pagination else b"null"
+    await cache.set(key, head + b"\n" + data_json, CACHE_SECONDS)
+    return _respond(data_json, pagination)
+
+
+@router.get(
+    "/practitioners", response_model=Envelope[PractitionerSearchOut], response_class=Response
+)
+async def search_practitioners(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    q: QueryText = None,
+    specialization: Annotated[str | None, Query(max_length=64)] = None,
+    language: Annotated[str | None, Query(max_length=64)] = None,
+    min_rate: Annotated[Decimal | None, Query(alias="minRate", ge=0, max_digits=12)] = None,
+    max_rate: Annotated[Decimal | None, Query(alias="maxRate", ge=0, max_digits=12)] = None,
+    min_rating: Annotated[float | None, Query(alias="minRating", ge=0, le=5)] = None,
+    city: Annotated[str | None, Query(max_length=100)] = None,
+    online: bool | None = None,
+    in_person: Annotated[bool | None, Query(alias="inPerson")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=20000)] = None,
+    has_slot_from: Annotated[date | None, Query(alias="hasSlotFrom")] = None,
+    has_slot_to: Annotated[date | None, Query(alias="hasSlotTo")] = None,
+    sort: SearchSort = SearchSort.RELEVANCE,
+) -> Response:
+    """Full-text search over verified practitioners with the directory's filters.
+
+    Results carry ``score`` and an HTML ``snippet`` (escaped text, matches in ``<mark>``);
+    ``facets`` count the whole filtered result set. Misspelt words are corrected
+    (``correctedQuery``); when no practitioner matches every word, those matching most words
+    come first (``match: "any"``). ``hasSlotFrom``/``hasSlotTo`` keep practitioners with working
+    hours on some day in that range (existing bookings are not considered).
+    """
+    filters = DirectoryFilters(
+        specialization=specialization,
+        language=language,
+        min_rate=min_rate,
+        max_rate=max_rate,
+        min_rating=min_rating,
+        city=city,
+        online=online,
+        in_person=in_person,
+        lat=lat,
+        lng=lng,
+        radius_km=radius_km,
+        sort=PractitionerSort.DISTANCE if sort is SearchSort.DISTANCE else PractitionerSort.RATING,
+    )
+    window = service.slot_window(has_slot_from, has_slot_to)
+
+    async def compute() -> Answer:
+        found = await service.search_practitioners(session, q, filters, window, sort, page)
+        hits = [
+            PractitionerHit(
+                **summary(h.practitioner, h.distance_km).model_dump(),
+                score=h.score,
+                snippet=h.snippet,
+            )
+            for h in found.hits
+        ]
+        out = PractitionerSearchOut(**found.info.model_dump(), results=hits, facets=found.facets)
+        return out.model_dump_json(by_alias=True).encode(), page.pagination(found.total)
+
+    return await _cached(request, "practitioners", compute)
+
+
+@router.get("/services", response_model=Envelope[ServiceSearchOut], response_class=Response)
+async def search_services(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    q: QueryText = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    mode: ServiceMode | None = None,
+    city: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Active services of verified practitioners matching the words, best first."""
+    filters = catalog.CatalogFilters(category=category, mode=mode, city=city)
+
+    async def compute() -> Answer:
+        hits, total, info = await catalog.search_services(session, q, filters, page)
+        results = [
+            ServiceHit(
+                **ServiceOut.model_validate(h.service).model_dump(),
+                practitioner_name=h.practitioner_name,
+                city=h.city,
+                practitioner_rating=h.practitioner_rating,
+                score=h.score,
+                snippet=h.snippet,
+            )
+            for h in hits
+        ]
+        out = ServiceSearchOut(**info.model_dump(), results=results)
+        return out.model_dump_json(by_alias=True).encode(), page.pagination(total)
+
+    return await _cached(request, "services", compute)
+
+
+@router.get("/suggestions", response_model=Envelope[list[Suggestion]], response_class=Response)
+async def suggest(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> Response:
+    """Completions of a prefix: modalities, cities, service names, practitioner names."""
+
+    async def compute() -> Answer:
+        found = await suggestions.suggest(session, q, limit)
+        data = b"[" + b",".join(s.model_dump_json(by_alias=True).encode() for s in found) + b"]"
+        return data, None
+
+    return await _cached(request, "suggestions", compute)
