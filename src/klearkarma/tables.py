@@ -11,6 +11,7 @@ from klearkarma.identity import models as identity_models
 from klearkarma.notifications import models as notifications_models
 from klearkarma.practitioners import models as practitioners_models
 from klearkarma.reviews import models as reviews_models
+from klearkarma.search import models as search_models
 
 metadata = Base.metadata
 
@@ -23,4 +24,5 @@ __all__ = [
     "notifications_models",
     "practitioners_models",
     "reviews_models",
+    "search_models",
 ]
