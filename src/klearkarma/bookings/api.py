@@ -211,26 +211,21 @@ async def start(
 @router.post("/{booking_id}/complete", response_model=Envelope[BookingOut])
 async def complete(
     booking_id: uuid.UUID,
-    request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     body: CompleteIn | None = None,
 ) -> Envelope[BookingOut]:
     """Practitioner: close the session with private session notes."""
     notes = body.notes if body is not None else None
-    view = await lifecycle.complete(
-        session, platform_of(request).cache, principal, booking_id, notes
-    )
-    return ok(out(view))
+    return ok(out(await lifecycle.complete(session, principal, booking_id, notes)))
 
 
 @router.post("/{booking_id}/no-show", response_model=Envelope[BookingOut])
 async def no_show(
-    booking_id: uuid.UUID, request: Request, principal: CurrentPrincipal, session: SessionDep
+    booking_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> Envelope[BookingOut]:
     """Practitioner: the seeker did not come."""
-    view = await lifecycle.no_show(session, platform_of(request).cache, principal, booking_id)
-    return ok(out(view))
+    return ok(out(await lifecycle.no_show(session, principal, booking_id)))
 
 
 @router.get("/{booking_id}/calendar.ics", response_class=Response)

@@ -481,44 +481,62 @@ async def start(session: AsyncSession, principal: Principal, booking_id: uuid.UU
     return view
 
 
-async def complete(
+async def _finish(
     session: AsyncSession,
-    cache: CacheBackend,
     principal: Principal,
     booking_id: uuid.UUID,
-    notes: str | None,
+    target: BookingStatus,
+    too_early: str,
 ) -> BookingView:
+    """Close a due session one way or the other (practitioner or admin)."""
     view = await _practitioner_action(session, principal, booking_id)
     booking = view.booking
-    if booking.status is BookingStatus.CONFIRMED and datetime.now(UTC) < booking.scheduled_at:
-        raise Conflict("A session can be completed once it has started.")
-    _transition(booking, BookingStatus.COMPLETED)
-    booking.completed_at = datetime.now(UTC)
-    booking.session_notes = notes
+    now = datetime.now(UTC)
+    if booking.status is BookingStatus.CONFIRMED and now < booking.scheduled_at:
+        raise Conflict(too_early)
+    _transition(booking, target)
+    if target is BookingStatus.COMPLETED:
+        booking.completed_at = now
+    else:
+        booking.no_show_at = now
     await session.flush()
     await reminders.withdraw(session, booking.id)
-    await practitioners.record_completed_session(session, booking.practitioner_id)
     await events.record(
-        session, "booking.completed", booking.id, _snapshot(booking), actor_id=principal.user_id
+        session,
+        f"booking.{target.value}",
+        booking.id,
+        _snapshot(booking),
+        actor_id=principal.user_id,
     )
+    return view
+
+
+async def complete(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, notes: str | None
+) -> BookingView:
+    view = await _finish(
+        session,
+        principal,
+        booking_id,
+        BookingStatus.COMPLETED,
+        "A session can be completed once it has started.",
+    )
+    view.booking.session_notes = notes
+    await session.flush()
+    await practitioners.record_completed_session(session, view.booking.practitioner_id)
     return view
 
 
 async def no_show(
-    session: AsyncSession, cache: CacheBackend, principal: Principal, booking_id: uuid.UUID
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID
 ) -> BookingView:
-    view = await _practitioner_action(session, principal, booking_id)
-    booking = view.booking
-    if booking.status is BookingStatus.CONFIRMED and datetime.now(UTC) < booking.scheduled_at:
-        raise Conflict("A no-show can be recorded once the session was due to start.")
-    _transition(booking, BookingStatus.NO_SHOW)
-    booking.no_show_at = datetime.now(UTC)
-    await session.flush()
-    await reminders.withdraw(session, booking.id)
-    await events.record(
-        session, "booking.no_show", booking.id, _snapshot(booking), actor_id=principal.user_id
+    return await _finish(
+        session,
+        principal,
+        booking_id,
+        BookingStatus.NO_SHOW,
+        "A no-show can be recorded once the session was due to start.",
     )
-    return view
 
 
 # Telling people.
