@@ -19,6 +19,7 @@ from klearkarma.identity.profile import profile_out
 from klearkarma.identity.schemas import ProfileOut, SecurityEventOut, SuspendIn
 from klearkarma.platform import platform_of
 from klearkarma.practitioners import service as practitioners
+from klearkarma.search import cache as search
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -107,6 +108,7 @@ async def suspend(
     await sessions.revoke_all(session, user.id, "suspended")
     await practitioners.set_active_for_user(session, user.id, False)
     await practitioners.forget_cached_answers(session, platform_of(request).cache, user.id)
+    search.changed(session, platform_of(request).cache)
     await events.record(
         session,
         "account_suspended",
@@ -132,6 +134,7 @@ async def reactivate(
     user.status = UserStatus.ACTIVE
     await practitioners.set_active_for_user(session, user.id, True)
     await practitioners.forget_cached_answers(session, platform_of(request).cache, user.id)
+    search.changed(session, platform_of(request).cache)
     await events.record(
         session,
         "account_reactivated",

@@ -32,6 +32,7 @@ from klearkarma.practitioners.schemas import (
     ServiceUpdate,
     VerificationOut,
 )
+from klearkarma.search import cache as search
 
 router = APIRouter(prefix="/v1/practitioners", tags=["practitioners"], responses=ERROR_RESPONSES)
 Manager = Annotated[Principal, Depends(Require("practitioner:manage"))]
@@ -78,11 +79,16 @@ async def me(principal: Manager, session: SessionDep) -> Envelope[OwnPractitione
 
 @router.put("/{practitioner_id}", response_model=Envelope[OwnPractitionerOut])
 async def update(
-    practitioner_id: uuid.UUID, body: PractitionerUpdate, principal: Editor, session: SessionDep
+    practitioner_id: uuid.UUID,
+    body: PractitionerUpdate,
+    principal: Editor,
+    session: SessionDep,
+    request: Request,
 ) -> Envelope[OwnPractitionerOut]:
     """Update a profile (owner or admin)."""
     practitioner = await manage.owned(session, principal, practitioner_id, lock=True)
     await manage.update_profile(session, practitioner, body)
+    search.changed(session, platform_of(request).cache)
     return ok(await own_view(session, practitioner))
 
 
@@ -92,10 +98,15 @@ async def update(
     response_model=Envelope[ServiceOut],
 )
 async def add_service(
-    practitioner_id: uuid.UUID, body: ServiceIn, principal: Editor, session: SessionDep
+    practitioner_id: uuid.UUID,
+    body: ServiceIn,
+    principal: Editor,
+    session: SessionDep,
+    request: Request,
 ) -> Envelope[ServiceOut]:
     """Publish a service: name, category, duration, price, online or in person."""
     practitioner = await manage.owned(session, principal, practitioner_id)
+    search.changed(session, platform_of(request).cache)
     return ok(ServiceOut.model_validate(await manage.add_service(session, practitioner, body)))
 
 
@@ -106,23 +117,30 @@ async def update_service(
     body: ServiceUpdate,
     principal: Editor,
     session: SessionDep,
+    request: Request,
 ) -> Envelope[ServiceOut]:
     """Change a service, or retire it with ``isActive: false``."""
     practitioner = await manage.owned(session, principal, practitioner_id)
     service = await manage.owned_service(session, practitioner, service_id)
     await manage.update_service(session, service, body)
+    search.changed(session, platform_of(request).cache)
     return ok(ServiceOut.model_validate(service))
 
 
 @router.delete("/{practitioner_id}/services/{service_id}", response_model=Envelope[ServiceOut])
 async def retire_service(
-    practitioner_id: uuid.UUID, service_id: uuid.UUID, principal: Editor, session: SessionDep
+    practitioner_id: uuid.UUID,
+    service_id: uuid.UUID,
+    principal: Editor,
+    session: SessionDep,
+    request: Request,
 ) -> Envelope[ServiceOut]:
     """Stop offering a service (kept for the bookings that used it)."""
     practitioner = await manage.owned(session, principal, practitioner_id)
     service = await manage.owned_service(session, practitioner, service_id)
     service.is_active = False
     await session.flush()
+    search.changed(session, platform_of(request).cache)
     return ok(ServiceOut.model_validate(service))
 
 

@@ -16,6 +16,7 @@ from klearkarma.notifications.mailer import Email
 from klearkarma.notifications.service import queue_email
 from klearkarma.practitioners.models import Practitioner, VerificationDecision, VerificationStatus
 from klearkarma.practitioners.service import bump_availability
+from klearkarma.search import cache as search
 
 
 async def queue(session: AsyncSession, page: PageParams) -> tuple[list[Practitioner], int]:
@@ -77,4 +78,5 @@ async def decide(
     if user is not None and user.deleted_at is None:
         await queue_email(session, _email(user.email, user.first_name, decision, reason.strip()))
     bump_availability(session, cache, practitioner.id)
+    search.changed(session, cache)
     return record

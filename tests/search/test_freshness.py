@@ -1,0 +1,99 @@
+"""Cached search answers never outlive the change that makes them wrong."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from sqlalchemy import select
+
+from klearkarma.core.cache import CacheBackend
+from klearkarma.core.db import Database
+from klearkarma.practitioners.models import Practitioner
+from klearkarma.search.cache import VERSION_KEY
+from tests.identity.helpers import admin_headers
+from tests.practitioners.helpers import verified_with_rules
+from tests.search.helpers import ids, search
+
+
+async def test_a_new_service_is_searchable_at_once(
+    client: httpx.AsyncClient, db: Database, cache: CacheBackend
+) -> None:
+    owner, practitioner_id, _ = await verified_with_rules(client, db)
+    before = await search(client, q="gong bath")
+    assert await search(client, q="gong bath") == before  # answered again, from the caches
+    version = await cache.get(VERSION_KEY)
+
+    added = await client.post(
+        f"/v1/practitioners/{practitioner_id}/services",
+        json={
+            "name": "Gong bath",
+            "description": "Deep rest in sound.",
+            "category": "sound-healing",
+            "durationMinutes": 60,
+            "price": "1800.00",
+            "mode": "in_person",
+        },
+        headers=owner,
+    )
+    after = await search(client, q="gong bath")
+
+    assert added.status_code == 201
+    assert before["data"]["results"] == []
+    assert [r["id"] for r in after["data"]["results"]] == [practitioner_id]
+    assert await cache.get(VERSION_KEY) != version
+
+
+async def test_profile_edits_and_retired_services_show_at_once(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    owner, practitioner_id, service_id = await verified_with_rules(client, db)
+    assert (await search(client, q="private yoga"))["data"]["results"] != []
+    assert (await search(client, q="tibetan"))["data"]["results"] == []
+
+    edited = await client.put(
+        f"/v1/practitioners/{practitioner_id}",
+        json={"headline": "Tibetan singing bowls"},
+        headers=owner,
+    )
+    retired = await client.delete(
+        f"/v1/practitioners/{practitioner_id}/services/{service_id}", headers=owner
+    )
+
+    assert edited.status_code == retired.status_code == 200
+    assert [r["id"] for r in (await search(client, q="tibetan"))["data"]["results"]] == [
+        practitioner_id
+    ]
+    services = await client.get("/v1/search/services", params={"q": "private yoga"})
+    assert services.json()["data"]["results"] == []
+
+
+async def test_suspension_and_verification_change_search_at_once(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    admin = await admin_headers(client, db)
+    _, practitioner_id, _ = await verified_with_rules(client, db, admin=admin)
+    async with db.transaction() as session:
+        user_id = await session.scalar(
+            select(Practitioner.user_id).where(Practitioner.id == uuid.UUID(practitioner_id))
+        )
+    shown = [practitioner_id]
+    assert ids(await search(client, q="iyengar")) == shown
+
+    suspended = await client.post(
+        f"/v1/admin/users/{user_id}/suspend", json={"reason": "fake credentials"}, headers=admin
+    )
+    while_suspended = ids(await search(client, q="iyengar"))
+    reactivated = await client.post(f"/v1/admin/users/{user_id}/reactivate", headers=admin)
+    after_reactivation = ids(await search(client, q="iyengar"))
+    rejected = await client.post(
+        f"/v1/admin/practitioners/{practitioner_id}/verification",
+        json={"decision": "rejected", "reason": "expired certificate"},
+        headers=admin,
+    )
+    after_rejection = ids(await search(client, q="iyengar"))
+
+    assert suspended.status_code == reactivated.status_code == rejected.status_code == 200
+    assert while_suspended == []
+    assert after_reactivation == shown
+    assert after_rejection == []
