@@ -35,6 +35,7 @@ TASK_MODULES = (
     "klearkarma.core.housekeeping",
     "klearkarma.notifications.tasks",
     "klearkarma.bookings.tasks",
+    "klearkarma.search.tasks",
 )
 
 # One procrastinate app per process. Its connector only matters to the worker (enqueueing goes

@@ -21,6 +21,7 @@ from sqlalchemy import (
     CTE,
     Boolean,
     ColumnElement,
+    Select,
     SQLColumnExpression,
     case,
     func,
@@ -142,14 +143,14 @@ def _matches(
     return matches, distance is not None
 
 
-async def _run(
-    session: AsyncSession,
+def search_statement(
     filters: DirectoryFilters,
     window: SlotWindow | None,
     how: Matching,
     sort: SearchSort,
     page: PageParams,
-) -> Any:
+) -> Select[Any]:
+    """One row: ``total``, ``page`` (``[[id, score, distance], ...]`` in order) and the facets."""
     matches, _ = _matches(filters, window, how)
     c = matches.c
     page_rows = (
@@ -166,12 +167,11 @@ async def _run(
             *_ordering(sort, page_rows.c),
         )
     )
-    statement = select(
+    return select(
         select(func.count()).select_from(matches).scalar_subquery().label("total"),
         select(ids).scalar_subquery().label("page"),
         *facet_columns(matches),
     )
-    return (await session.execute(statement)).one()
 
 
 def _escaped(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
@@ -231,10 +231,10 @@ async def search_practitioners(
     typed = tsq.parse(raw_query)
     terms, corrections = await analyse(session, typed)
     how = matching(terms, "all")
-    row = await _run(session, filters, window, how, sort, page)
+    row = (await session.execute(search_statement(filters, window, how, sort, page))).one()
     if row.total == 0 and len(terms.words) > 1:
         how = matching(terms, "any")
-        row = await _run(session, filters, window, how, sort, page)
+        row = (await session.execute(search_statement(filters, window, how, sort, page))).one()
     page_json = row.page or []
     loaded = await _load_page(session, [uuid.UUID(item[0]) for item in page_json], how.query)
     hits = []
