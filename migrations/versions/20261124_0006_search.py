@@ -15,6 +15,8 @@ Triggers, and why they are shaped this way:
 - ``services`` AFTER INSERT / UPDATE / DELETE, per statement with transition tables: recompute the
   documents of the practitioners whose services changed, once per practitioner, so a COPY of
   300,000 services is one UPDATE rather than 300,000.
+- A bulk load sets ``klearkarma.search_bulk = on`` for its transaction: the triggers step aside
+  and ``search_reindex(ids)`` indexes the loaded rows once at the end (``search.bulk``).
 - ``practitioners`` AFTER INSERT / UPDATE, per statement: add the words, cities and service names
   of rows that are public (and changed in a way search cares about) to the vocabulary and the
   suggestion index. Frequencies and pruning are exact after ``search_refresh()``.
@@ -91,6 +93,9 @@ $$;
 CREATE FUNCTION search_practitioner_row() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('klearkarma.search_bulk', true) = 'on' THEN
+        RETURN NEW;  -- a bulk load indexes its rows once at the end (search_reindex)
+    END IF;
     NEW.search_vector := search_document(NEW);
     RETURN NEW;
 END
@@ -99,6 +104,9 @@ $$;
 CREATE FUNCTION search_services_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('klearkarma.search_bulk', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         UPDATE practitioners AS p SET search_vector = search_document(p)
         WHERE p.id IN (SELECT DISTINCT practitioner_id FROM new_services);
@@ -148,6 +156,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     ids uuid[];
 BEGIN
+    IF current_setting('klearkarma.search_bulk', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(id) INTO ids FROM new_rows;
     ELSE
@@ -162,6 +173,15 @@ BEGIN
     END IF;
     RETURN NULL;
 END
+$$;
+
+-- What a bulk load (klearkarma seed) runs once after its COPYs, with the triggers paused by
+-- klearkarma.search_bulk: each document computed once instead of once per COPY.
+CREATE FUNCTION search_reindex(ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE practitioners AS p SET search_vector = search_document(p)
+    FROM unnest(ids) AS i(id) WHERE p.id = i.id;
+    SELECT search_index_practitioners(ids);
 $$;
 
 -- "Has a free slot between two local dates", cheaply: some day in the window (and within the
@@ -263,6 +283,7 @@ DROP TRIGGER IF EXISTS search_practitioners_updated ON practitioners;
 DROP TRIGGER IF EXISTS search_practitioners_inserted ON practitioners;
 DROP TRIGGER IF EXISTS search_practitioner_row ON practitioners;
 DROP FUNCTION IF EXISTS search_refresh();
+DROP FUNCTION IF EXISTS search_reindex(uuid[]);
 DROP FUNCTION IF EXISTS search_has_hours(uuid, date, date);
 DROP FUNCTION IF EXISTS search_practitioners_changed();
 DROP FUNCTION IF EXISTS search_index_practitioners(uuid[]);

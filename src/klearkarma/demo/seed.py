@@ -32,6 +32,7 @@ import asyncpg
 
 from klearkarma.demo import data
 from klearkarma.demo.data import City, ModalityVocab
+from klearkarma.search import bulk as search_bulk
 
 Row = tuple[object, ...]
 T = TypeVar("T")
@@ -186,6 +187,7 @@ async def seed_database(
             modalities=modalities,
             token=token,
         )
+        await search_bulk.pause(conn)
         for table, columns, records in rows.tables():
             if records:
                 await conn.copy_records_to_table(table, records=records, columns=columns)
@@ -193,6 +195,7 @@ async def seed_database(
             await conn.execute(_REFRESH_RATINGS, rows.practitioner_ids)
         if rows.bookings:
             await conn.execute(_REFRESH_SESSIONS, rows.practitioner_ids)
+        await search_bulk.catch_up(conn, rows.practitioner_ids)
     return rows.counts()
 
 

@@ -1,0 +1,275 @@
+"""Search latency on a seeded marketplace: p50/p95/p99 under 20 concurrent clients, and plans.
+
+    uv run python bench/search_bench.py                       # seeds 100,000 practitioners first
+    uv run python bench/search_bench.py --reuse               # keep the seeded database from before
+
+The database ``kk_bench_search`` on ``$DATABASE_URL``'s server is (re)created and filled with
+``klearkarma seed`` (timed: the search triggers run inside it), then ``klearkarma serve`` starts on
+a free port with rate limits off, and wrk (`bench/percentiles.lua`'s reporter) drives each scenario.
+
+Every request of an "uncached" scenario carries a random extra parameter, so neither the response
+cache nor the shared search cache can answer it: those figures are the database path. The
+"cached" scenario repeats a few URLs, as a popular page would. EXPLAIN (ANALYZE, BUFFERS) of the
+main statements is printed at the end. Numbers only; nothing passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import asyncpg
+import httpx
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from klearkarma.core import migrate
+from klearkarma.core.db import libpq_url
+from klearkarma.core.pagination import PageParams
+from klearkarma.practitioners.service import DirectoryFilters
+from klearkarma.search import query as tsq
+from klearkarma.search.schemas import SearchSort
+from klearkarma.search.service import matching, search_statement
+
+DATABASE = "kk_bench_search"
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+HERE = Path(__file__).resolve().parent
+
+QUERIES = [
+    "reiki", "yoga", "ayurveda", "meditation", "acupuncture", "sound healing", "massage",
+    "breathwork", "naturopathy", "life coaching", "yoga bangalore", "reiki mumbai",
+    "ayurveda delhi", "meditation anxiety", "acupuncture pain", "pranic healing",
+    "hypnotherapy sleep", "tai chi", "art therapy", "nutrition", "aromatherapy massage",
+    "counselling stress", "prenatal yoga", "deep tissue massage", "vipassana",
+]  # fmt: skip
+TYPOS = ["accupuncture", "meditaton", "ayurvedha", "reikki healing", "naturpathy", "masage"]
+CITIES = {
+    "Bangalore": (12.9716, 77.5946),
+    "Mumbai": (19.0760, 72.8777),
+    "Delhi": (28.6139, 77.2090),
+    "Pune": (18.5204, 73.8567),
+    "Chennai": (13.0827, 80.2707),
+}
+PREFIXES = [
+    "y", "yo", "re", "rei", "ay", "ayu", "ac", "acu", "me", "med", "ba", "ban", "mu", "mum",
+    "de", "pu", "ch", "so", "sou", "br", "ma", "mas", "pr", "ta", "an", "ar", "ka", "pri", "li",
+]  # fmt: skip
+
+
+def scenario_paths(rng: random.Random) -> dict[str, list[str]]:
+    """A few hundred distinct URLs per scenario."""
+
+    def practitioners(params: dict[str, object]) -> str:
+        return "/v1/search/practitioners?" + urlencode(params)
+
+    text = [practitioners({"q": rng.choice(QUERIES)}) for _ in range(300)]
+    filtered = []
+    for _ in range(300):
+        params: dict[str, object] = {"q": rng.choice(QUERIES)}
+        choice = rng.random()
+        if choice < 0.35:
+            params["city"] = rng.choice(list(CITIES))
+        elif choice < 0.7:
+            low = rng.choice([500, 1000, 1500, 2000])
+            params |= {"minRate": low, "maxRate": low + rng.choice([500, 1000, 2000])}
+        else:
+            params |= {"language": rng.choice(["Hindi", "Kannada", "Tamil"]), "minRating": 4}
+        filtered.append(practitioners(params))
+    geo = []
+    for _ in range(300):
+        lat, lng = CITIES[rng.choice(list(CITIES))]
+        geo.append(
+            practitioners(
+                {
+                    "q": rng.choice(QUERIES),
+                    "lat": round(lat + rng.uniform(-0.05, 0.05), 4),
+                    "lng": round(lng + rng.uniform(-0.05, 0.05), 4),
+                    "radiusKm": rng.choice([10, 25, 50]),
+                    "sort": rng.choice(["relevance", "distance"]),
+                }
+            )
+        )
+    typos = [practitioners({"q": rng.choice(TYPOS)}) for _ in range(100)]
+    suggestions = [
+        "/v1/search/suggestions?" + urlencode({"q": rng.choice(PREFIXES)}) for _ in range(200)
+    ]
+    return {
+        "text": text,
+        "text+filter": filtered,
+        "text+geo": geo,
+        "typo": typos,
+        "suggestions": suggestions,
+    }
+
+
+def lua_script(paths: list[str], nonce: bool) -> str:
+    listed = ",\n".join('"' + p.replace('"', '\\"') + '"' for p in paths)
+    suffix = '.. "&r=" .. math.random(1, 1000000000)' if nonce else ""
+    reporter = (HERE / "percentiles.lua").read_text()
+    return (
+        f"local paths = {{\n{listed}\n}}\n"
+        "math.randomseed(os.time())\n"
+        f"request = function()\n  return wrk.format('GET', paths[math.random(#paths)] {suffix})\n"
+        "end\n" + reporter
+    )
+
+
+def run_wrk(base: str, paths: list[str], *, nonce: bool, concurrency: int, seconds: int) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script(paths, nonce))
+    try:
+        warm = ["wrk", "-t2", f"-c{concurrency}", "-d3s", "-s", script.name, base]
+        subprocess.run(warm, check=True, capture_output=True)
+        command = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, base]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(script.name)
+    keep = ("p50", "p90", "p95", "p99", "requests")
+    lines = [line for line in output.splitlines() if line.startswith(keep)]
+    return "  ".join(lines) + f"  ({int(lines[0].split()[1]) / seconds:.0f} req/s)"
+
+
+async def recreate(server_url: str) -> str:
+    admin = await asyncpg.connect(
+        make_url(server_url).set(database="postgres").render_as_string(False)
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        await admin.close()
+    return make_url(server_url).set(database=DATABASE).render_as_string(hide_password=False)
+
+
+def seed(url: str, practitioners: int) -> float:
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "klearkarma.cli", "seed", "--practitioners", str(practitioners),
+         "--seekers", str(practitioners // 5), "--bookings", str(practitioners)],
+        check=True, env=env,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def server(url: str, workers: int) -> Iterator[str]:
+    from bench.http_bench import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        "DATA_DIR": tempfile.mkdtemp(prefix="kk-search-bench-"),
+        "DEMO_DATA": "0",
+        "KLEARKARMA_RATE_LIMIT_ENABLED": "false",
+        "KLEARKARMA_RUN_WORKER": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "klearkarma.cli", "serve", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.5)
+        else:
+            raise RuntimeError("the server did not become healthy")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort) -> str:
+    how = matching(tsq.parse(terms), "all")
+    statement = search_statement(filters, None, how, sort, PageParams(1, 20))
+    return str(
+        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    )
+
+
+PLANS = {
+    "text 'yoga' (broad)": compiled("yoga", DirectoryFilters(), SearchSort.RELEVANCE),
+    "text 'reiki bangalore'": compiled("reiki bangalore", DirectoryFilters(), SearchSort.RELEVANCE),
+    "text+filter 'ayurveda' city=Delhi 1000-2000": compiled(
+        "ayurveda",
+        DirectoryFilters(city="Delhi", min_rate=1000, max_rate=2000),  # type: ignore[arg-type]
+        SearchSort.RELEVANCE,
+    ),
+    "text+geo 'massage' 25 km of Mumbai by distance": compiled(
+        "massage",
+        DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25),
+        SearchSort.DISTANCE,
+    ),
+}
+SUGGESTION_PLAN = """
+SELECT label FROM search_suggestions
+WHERE key ~>=~ 'ba' AND key ~<~ 'ba' || chr(1114111) AND kind = 'city'
+ORDER BY weight DESC, key LIMIT 8
+"""
+NAME_PLAN = """
+SELECT display_name FROM practitioners
+WHERE lower(display_name) ~>=~ 'an' AND lower(display_name) ~<~ 'an' || chr(1114111)
+  AND verification_status = 'verified' AND is_active
+ORDER BY lower(display_name), id LIMIT 8
+"""
+
+
+async def explain(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        plans = {**PLANS, "suggestions: cities 'ba'": SUGGESTION_PLAN, "names 'an'": NAME_PLAN}
+        for title, sql in plans.items():
+            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql)
+            print(f"\n--- {title}")
+            print("\n".join(row[0] for row in rows))
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practitioners", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true", help="use the database seeded before")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    server_url = libpq_url(os.environ.get("DATABASE_URL", DEFAULT_SERVER))
+    url = make_url(server_url).set(database=DATABASE).render_as_string(hide_password=False)
+    if not args.reuse:
+        url = asyncio.run(recreate(server_url))
+        migrate.upgrade(url)
+        print(f"seed ({args.practitioners} practitioners): {seed(url, args.practitioners):.1f} s")
+    paths = scenario_paths(random.Random(7))
+    with server(url, args.workers) as base:
+        print(f"{args.concurrency} concurrent clients, {args.seconds} s per scenario, {base}")
+        for name, scenario in paths.items():
+            figures = run_wrk(
+                base, scenario, nonce=True, concurrency=args.concurrency, seconds=args.seconds
+            )
+            print(f"{name + ' (uncached)':<28} {figures}")
+        popular = paths["text"][:10] + paths["suggestions"][:10]
+        figures = run_wrk(base, popular, nonce=False, concurrency=args.concurrency, seconds=10)
+        print(f"{'popular (cached)':<28} {figures}")
+    asyncio.run(explain(url))
+
+
+if __name__ == "__main__":
+    main()
