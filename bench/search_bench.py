@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -164,9 +165,9 @@ def seed(url: str, practitioners: int) -> float:
 
 @contextlib.contextmanager
 def server(url: str, workers: int) -> Iterator[str]:
-    from bench.http_bench import free_port
-
-    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -219,15 +220,26 @@ PLANS = {
 }
 SUGGESTION_PLAN = """
 SELECT label FROM search_suggestions
-WHERE key ~>=~ 'ba' AND key ~<~ 'ba' || chr(1114111) AND kind = 'city'
+WHERE key ~>=~ 'ba' AND key ~<~ ('ba' || chr(1114111)) AND kind = 'city'
 ORDER BY weight DESC, key LIMIT 8
 """
 NAME_PLAN = """
 SELECT display_name FROM practitioners
-WHERE lower(display_name) ~>=~ 'an' AND lower(display_name) ~<~ 'an' || chr(1114111)
+WHERE lower(display_name) ~>=~ 'an' AND lower(display_name) ~<~ ('an' || chr(1114111))
   AND verification_status = 'verified' AND is_active
-ORDER BY lower(display_name), id LIMIT 8
+ORDER BY lower(display_name) USING ~<~ LIMIT 8
 """
+
+
+async def vacuum(url: str) -> None:
+    """Fresh statistics and visibility maps, as autovacuum would give a loaded database."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "VACUUM ANALYZE practitioners, services, search_terms, search_suggestions"
+        )
+    finally:
+        await conn.close()
 
 
 async def explain(url: str) -> None:
@@ -257,6 +269,7 @@ def main() -> None:
         url = asyncio.run(recreate(server_url))
         migrate.upgrade(url)
         print(f"seed ({args.practitioners} practitioners): {seed(url, args.practitioners):.1f} s")
+    asyncio.run(vacuum(url))
     paths = scenario_paths(random.Random(7))
     with server(url, args.workers) as base:
         print(f"{args.concurrency} concurrent clients, {args.seconds} s per scenario, {base}")
