@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from klearkarma.core.db import SessionDep
@@ -67,10 +68,7 @@ def profile(practitioner: Practitioner, services: list[Service]) -> Practitioner
     )
 
 
-@router.get("", response_model=Envelope[list[PractitionerSummary]])
-async def list_practitioners(
-    session: SessionDep,
-    page: PageDep,
+def directory_filters(
     specialization: Annotated[str | None, Query(max_length=64)] = None,
     language: Annotated[str | None, Query(max_length=64)] = None,
     min_rate: Annotated[Decimal | None, Query(alias="minRate", ge=0, max_digits=12)] = None,
@@ -82,10 +80,9 @@ async def list_practitioners(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=20000)] = None,
-    sort: PractitionerSort = PractitionerSort.RATING,
-) -> Envelope[list[PractitionerSummary]]:
-    """Verified practitioners, filtered and sorted; ``distanceKm`` is set when lat/lng are given."""
-    filters = service.DirectoryFilters(
+) -> service.DirectoryFilters:
+    """The directory's query filters, one definition for the listing and for search."""
+    return service.DirectoryFilters(
         specialization=specialization,
         language=language,
         min_rate=min_rate,
@@ -97,8 +94,21 @@ async def list_practitioners(
         lat=lat,
         lng=lng,
         radius_km=radius_km,
-        sort=sort,
     )
+
+
+DirectoryFiltersDep = Annotated[service.DirectoryFilters, Depends(directory_filters)]
+
+
+@router.get("", response_model=Envelope[list[PractitionerSummary]])
+async def list_practitioners(
+    session: SessionDep,
+    page: PageDep,
+    where: DirectoryFiltersDep,
+    sort: PractitionerSort = PractitionerSort.RATING,
+) -> Envelope[list[PractitionerSummary]]:
+    """Verified practitioners, filtered and sorted; ``distanceKm`` is set when lat/lng are given."""
+    filters = replace(where, sort=sort)
     rows, total = await service.list_public_practitioners(session, filters, page)
     return ok([summary(p, d) for p, d in rows], page.pagination(total))
 

@@ -8,8 +8,8 @@ response cache under the ``search`` tag. ``search.cache.changed`` empties both a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -20,10 +20,9 @@ from klearkarma.core.pagination import PageDep
 from klearkarma.core.response_cache import cache_response
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, Meta, Pagination
 from klearkarma.platform import platform_of
-from klearkarma.practitioners.api import summary
+from klearkarma.practitioners.api import DirectoryFiltersDep, summary
 from klearkarma.practitioners.models import ServiceMode
 from klearkarma.practitioners.schemas import PractitionerSort, ServiceOut
-from klearkarma.practitioners.service import DirectoryFilters
 from klearkarma.search import catalog, service, suggestions
 from klearkarma.search.cache import CACHE_SECONDS, SEARCH_TAG, key_for
 from klearkarma.search.query import MAX_QUERY_CHARS
@@ -79,18 +78,8 @@ async def search_practitioners(
     request: Request,
     session: SessionDep,
     page: PageDep,
+    where: DirectoryFiltersDep,
     q: QueryText = None,
-    specialization: Annotated[str | None, Query(max_length=64)] = None,
-    language: Annotated[str | None, Query(max_length=64)] = None,
-    min_rate: Annotated[Decimal | None, Query(alias="minRate", ge=0, max_digits=12)] = None,
-    max_rate: Annotated[Decimal | None, Query(alias="maxRate", ge=0, max_digits=12)] = None,
-    min_rating: Annotated[float | None, Query(alias="minRating", ge=0, le=5)] = None,
-    city: Annotated[str | None, Query(max_length=100)] = None,
-    online: bool | None = None,
-    in_person: Annotated[bool | None, Query(alias="inPerson")] = None,
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
-    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
-    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=20000)] = None,
     has_slot_from: Annotated[date | None, Query(alias="hasSlotFrom")] = None,
     has_slot_to: Annotated[date | None, Query(alias="hasSlotTo")] = None,
     sort: SearchSort = SearchSort.RELEVANCE,
@@ -103,18 +92,8 @@ async def search_practitioners(
     come first (``match: "any"``). ``hasSlotFrom``/``hasSlotTo`` keep practitioners with working
     hours on some day in that range (existing bookings are not considered).
     """
-    filters = DirectoryFilters(
-        specialization=specialization,
-        language=language,
-        min_rate=min_rate,
-        max_rate=max_rate,
-        min_rating=min_rating,
-        city=city,
-        online=online,
-        in_person=in_person,
-        lat=lat,
-        lng=lng,
-        radius_km=radius_km,
+    filters = replace(
+        where,
         sort=PractitionerSort.DISTANCE if sort is SearchSort.DISTANCE else PractitionerSort.RATING,
     )
     window = service.slot_window(has_slot_from, has_slot_to)
