@@ -116,6 +116,10 @@ async def test_availability_is_served_from_memory_until_a_change_commits(
     assert again.headers["content-encoding"] == "gzip"
     assert again.content == first.content  # httpx decodes gzip
     assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    # A client that does not take gzip gets the same remembered answer, plainly encoded.
+    plain = await client.get(url, params=params, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == first.content
 
     # What every committed change does to the practitioner's answers shows the truth.
     async with db.transaction() as session:

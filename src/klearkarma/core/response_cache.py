@@ -158,24 +158,29 @@ class ResponseCacheMiddleware:
             return
 
         start: Message | None = None
+        tags: frozenset[str] = frozenset()
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal start
+            nonlocal start, tags
             if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
+                # The route tags its answer before it starts sending; untagged or non-200
+                # answers pass straight through without being collected. The headers are
+                # copied now, before the outer layers (gzip, edge) add theirs to the message.
+                if message["status"] == 200:
+                    tags = scope.get("state", {}).get(_TAGS_KEY, frozenset())
+                    start = {**message, "headers": list(message.get("headers", ()))}
+            elif message["type"] == "http.response.body" and start is not None and tags:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self._remember(key, scope, start, b"".join(chunks))
+                    self._remember(key, scope, start, tags, b"".join(chunks))
             await send(message)
 
         await self.app(scope, receive, capture)
 
-    def _remember(self, key: str, scope: Scope, start: Message | None, body: bytes) -> None:
-        tags = scope.get("state", {}).get(_TAGS_KEY)
-        if not tags or start is None or start["status"] != 200:
-            return
+    def _remember(
+        self, key: str, scope: Scope, start: Message, tags: frozenset[str], body: bytes
+    ) -> None:
         kept = [
             (name, value)
             for name, value in start.get("headers", ())
@@ -188,7 +193,7 @@ class ResponseCacheMiddleware:
                 status=200,
                 headers=headers,
                 body=body,
-                tags=frozenset(tags),
+                tags=tags,
                 expires=time.monotonic() + self.cache.ttl,
                 route=scope.get("route"),
             ),
