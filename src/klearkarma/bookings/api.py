@@ -148,13 +148,14 @@ async def update(
     session: SessionDep,
 ) -> Envelope[BookingOut]:
     """Reschedule to another free slot (`scheduledAt`) and/or change the seeker's notes."""
-    view = await lifecycle.get_booking(session, principal, booking_id)
+    view: BookingView | None = None
     if body.scheduled_at is not None:
         view = await lifecycle.reschedule(
             session, platform_of(request).cache, principal, booking_id, body.scheduled_at
         )
     if body.notes is not None:
         view = await lifecycle.update_notes(session, principal, booking_id, body.notes)
+    assert view is not None  # BookingUpdate refuses a body with neither
     return ok(out(view))
 
 
