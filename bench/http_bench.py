@@ -56,7 +56,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server(workers: int = 1) -> Iterator[str]:
+def local_server(workers: int = 1, **overrides: str) -> Iterator[str]:
+    """``klearkarma serve`` on a free port (demo data, no rate limits, no worker) until the
+    block ends; ``overrides`` set or replace its environment variables."""
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="kk-bench-")
     env = {
@@ -67,6 +69,7 @@ def local_server(workers: int = 1) -> Iterator[str]:
         "KLEARKARMA_RATE_LIMIT_ENABLED": "false",
         "LOG_LEVEL": "WARNING",
         "KLEARKARMA_RUN_WORKER": "false",
+        **overrides,
     }
     command = [sys.executable, "-m", "klearkarma.cli", "serve", "--workers", str(workers)]
     process = subprocess.Popen(command, env=env)

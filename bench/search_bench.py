@@ -17,20 +17,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import asyncpg
-import httpx
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
@@ -41,6 +37,9 @@ from klearkarma.practitioners.service import DirectoryFilters
 from klearkarma.search import query as tsq
 from klearkarma.search.schemas import SearchSort
 from klearkarma.search.service import matching, search_statement
+
+sys.path.insert(0, os.path.dirname(__file__))
+from http_bench import local_server
 
 DATABASE = "kk_bench_search"
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -163,39 +162,6 @@ def seed(url: str, practitioners: int) -> float:
     return time.perf_counter() - started
 
 
-@contextlib.contextmanager
-def server(url: str, workers: int) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "PORT": str(port),
-        "DATA_DIR": tempfile.mkdtemp(prefix="kk-search-bench-"),
-        "DEMO_DATA": "0",
-        "KLEARKARMA_RATE_LIMIT_ENABLED": "false",
-        "KLEARKARMA_RUN_WORKER": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", "klearkarma.cli", "serve", "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.5)
-        else:
-            raise RuntimeError("the server did not become healthy")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort) -> str:
     how = matching(tsq.parse(terms), "all")
     statement = search_statement(filters, None, how, sort, PageParams(1, 20))
@@ -271,7 +237,7 @@ def main() -> None:
         print(f"seed ({args.practitioners} practitioners): {seed(url, args.practitioners):.1f} s")
     asyncio.run(vacuum(url))
     paths = scenario_paths(random.Random(7))
-    with server(url, args.workers) as base:
+    with local_server(args.workers, DATABASE_URL=url, DEMO_DATA="0") as base:
         print(f"{args.concurrency} concurrent clients, {args.seconds} s per scenario, {base}")
         for name, scenario in paths.items():
             figures = run_wrk(
