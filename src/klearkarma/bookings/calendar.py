@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from klearkarma.bookings.lifecycle import BookingView
+from klearkarma.bookings.lifecycle import BookingView, booking_rows
 from klearkarma.bookings.models import Booking, BookingStatus, CalendarFeed
 from klearkarma.core.crypto import derive_key, keyed_hash
-from klearkarma.practitioners.models import Practitioner, Service
+from klearkarma.practitioners.models import Practitioner
 
 PRODUCT = "-//Klear Karma//Bookings//EN"
 FEED_PAST = timedelta(days=90)
@@ -116,9 +116,8 @@ async def feed_ics(
     if version is None or not hmac.compare_digest(token, _token(secret, user_id, version)):
         return None
     rows = await session.execute(
-        select(Booking, Practitioner.display_name, Practitioner.timezone, Service.name)
-        .join(Practitioner, Practitioner.id == Booking.practitioner_id)
-        .join(Service, Service.id == Booking.service_id)
+        booking_rows()
+        .add_columns(Practitioner.timezone)
         .where(
             (Booking.seeker_id == user_id) | (Practitioner.user_id == user_id),
             Booking.status.in_(
@@ -129,7 +128,7 @@ async def feed_ics(
         .order_by(Booking.scheduled_at)
     )
     events = []
-    for booking, name, zone, service_name in rows:
+    for booking, name, service_name, _, zone in rows:
         role = "seeker" if booking.seeker_id == user_id else "practitioner"
         view = BookingView(booking, name, service_name, role)
         events.append(_event(booking, _title(view), zone, f"{public_url}/bookings/{booking.id}"))

@@ -88,7 +88,8 @@ class Terms:
 # Reading.
 
 
-def _views() -> Select[Booking, str, str, uuid.UUID]:
+def booking_rows() -> Select[Booking, str, str, uuid.UUID]:
+    """Bookings with the practitioner's name, the service's name and the practitioner's user."""
     return (
         select(Booking, Practitioner.display_name, Service.name, Practitioner.user_id)
         .join(Practitioner, Practitioner.id == Booking.practitioner_id)
@@ -108,7 +109,7 @@ async def get_booking(
     session: AsyncSession, principal: Principal, booking_id: uuid.UUID, *, lock: bool = False
 ) -> BookingView:
     """The booking if the caller is its seeker, its practitioner or an admin; 404 otherwise."""
-    query = _views().where(Booking.id == booking_id)
+    query = booking_rows().where(Booking.id == booking_id)
     if lock:
         query = query.with_for_update(of=Booking)
     row = (await session.execute(query)).one_or_none()
@@ -130,7 +131,7 @@ async def list_bookings(
     when: BookingWhen | None = None,
 ) -> tuple[list[BookingView], int]:
     """The caller's bookings, as seeker or practitioner; admins see everyone's."""
-    query = _views()
+    query = booking_rows()
     if not principal.is_admin:
         query = query.where(
             (Booking.seeker_id == principal.user_id) | (Practitioner.user_id == principal.user_id)
