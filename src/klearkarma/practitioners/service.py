@@ -102,7 +102,9 @@ def _bounding_box(lat: float, lng: float, radius_km: float) -> ColumnElement[boo
     return and_(*conditions)
 
 
-def _directory_query(filters: DirectoryFilters) -> tuple[Select[Any], ColumnElement[float] | None]:
+def directory_query(filters: DirectoryFilters) -> tuple[Select[Any], ColumnElement[float] | None]:
+    """Public practitioners passing ``filters`` (and the distance expression when located);
+    search builds on it so the directory and search can never disagree on who matches."""
     distance = None
     if filters.lat is not None and filters.lng is not None:
         distance = haversine_km(filters.lat, filters.lng)
@@ -150,7 +152,7 @@ async def list_public_practitioners(
     session: AsyncSession, filters: DirectoryFilters, page: PageParams
 ) -> tuple[list[tuple[Practitioner, float | None]], int]:
     filters.check()
-    query, distance = _directory_query(filters)
+    query, distance = directory_query(filters)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     columns = query.add_columns(distance.label("distance_km")) if distance is not None else query
     rows = await session.execute(

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from klearkarma.core.errors import ValidationFailed
 from klearkarma.core.pagination import PageParams
 from klearkarma.practitioners.models import Practitioner
-from klearkarma.practitioners.service import DirectoryFilters, _directory_query
+from klearkarma.practitioners.service import DirectoryFilters, directory_query
 from klearkarma.search import query as tsq
 from klearkarma.search import ranking
 from klearkarma.search.facets import facet_columns, read_facets
@@ -114,7 +114,7 @@ def _ordering(sort: SearchSort, c: Any) -> list[Any]:
 def _matches(
     filters: DirectoryFilters, window: SlotWindow | None, how: Matching
 ) -> tuple[CTE, bool]:
-    base, distance = _directory_query(filters)
+    base, distance = directory_query(filters)
     conditions: list[ColumnElement[bool]] = []
     if how.condition is not None:
         conditions.append(how.condition)
