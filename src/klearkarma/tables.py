@@ -9,6 +9,7 @@ from klearkarma.core import idempotency as core_idempotency
 from klearkarma.core.db import Base
 from klearkarma.identity import models as identity_models
 from klearkarma.notifications import models as notifications_models
+from klearkarma.payments import models as payments_models
 from klearkarma.practitioners import models as practitioners_models
 from klearkarma.reviews import models as reviews_models
 from klearkarma.search import models as search_models
@@ -22,6 +23,7 @@ __all__ = [
     "identity_models",
     "metadata",
     "notifications_models",
+    "payments_models",
     "practitioners_models",
     "reviews_models",
     "search_models",

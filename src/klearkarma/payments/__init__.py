@@ -1,0 +1,1 @@
+"""Payments: gateways, the double-entry ledger, refunds, payouts, plans and receipts."""
