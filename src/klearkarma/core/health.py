@@ -40,9 +40,9 @@ class Index(ApiModel):
     links: dict[str, str]
 
 
-@router.get("/", response_model=Envelope[Index], include_in_schema=False)
 async def index() -> Envelope[Index]:
-    """Where to go from the bare address (the web app will live here)."""
+    """Where to go from the bare address, for API clients; browsers get the web app's home page
+    at ``/`` (``web.pages.home`` answers with this when the client does not ask for HTML)."""
     return ok(
         Index(
             name="Klear Karma API",
