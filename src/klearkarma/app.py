@@ -20,11 +20,14 @@ from klearkarma.identity import admin_api, users_api
 from klearkarma.identity import api as auth
 from klearkarma.identity.deps import rate_limit_principal
 from klearkarma.notifications import api as dev_outbox
+from klearkarma.payments import api as payments
+from klearkarma.payments import plans_api
 from klearkarma.platform import Platform
 from klearkarma.practitioners import admin_api as verification
 from klearkarma.practitioners import api as practitioners
 from klearkarma.practitioners import manage_api as practitioner_supply
 from klearkarma.search import api as search
+from klearkarma.web import install as install_web
 
 DESCRIPTION = (
     "Klear Karma connects seekers with holistic-health practitioners. Every response is the "
@@ -78,14 +81,18 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(admin_api.router)
     app.include_router(verification.router)
     app.include_router(practitioner_supply.router)  # before the public one: /me beats /{id}
+    app.include_router(payments.payouts_router)  # /practitioners/me/earnings, also before
     app.include_router(practitioners.router)
     app.include_router(practitioners.catalog_router)
     app.include_router(search.router)
     app.include_router(bookings.router)
     app.include_router(bookings.feed_router)
+    app.include_router(payments.router)
+    app.include_router(plans_api.router)
     if settings.env == "development":
         app.include_router(dev_outbox.router)
         app.include_router(dev_outbox.sms_router)
+    install_web(app)  # pages, static files, HTML error pages: before the middleware stack
 
     # Added innermost first: Edge ends up outermost, so it sees (and stamps) every response.
     app.add_middleware(
