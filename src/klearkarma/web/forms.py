@@ -1,0 +1,66 @@
+"""Form handling for pages: field errors from the services' refusals, and undoing refused work.
+
+Page forms post plain ``application/x-www-form-urlencoded`` fields named in snake_case. A service
+refuses with an ``AppError`` (``ValidationFailed`` carries camelCase field names, as in the API);
+``FormErrors.of`` turns that into messages per form field plus a summary for the top of the form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from pydantic.alias_generators import to_snake
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from klearkarma.core.errors import AppError, ValidationFailed
+
+
+@dataclass
+class FormErrors:
+    """What went wrong with a form: ``fields`` by input name, and a sentence for the summary."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    summary: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.summary)
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, message)
+
+    @classmethod
+    def of(
+        cls, exc: AppError | ValidationError, aliases: dict[str, str] | None = None
+    ) -> FormErrors:
+        """Errors from a service refusal or a pydantic validation of the form's values."""
+        aliases = aliases or {}
+        errors = cls()
+        if isinstance(exc, ValidationError):
+            for item in exc.errors():
+                loc = [str(part) for part in item.get("loc", ())]
+                name = to_snake(loc[0]) if loc else "form"
+                message = str(item.get("msg", "This value is not valid."))
+                errors.add(aliases.get(name, name), message.removeprefix("Value error, "))
+            errors.summary = "Please correct the fields marked below."
+            return errors
+        if isinstance(exc, ValidationFailed) and exc.details:
+            for detail in exc.details:
+                name = to_snake(str(detail.get("field", "form")))
+                errors.add(aliases.get(name, name), str(detail.get("message", "")))
+            errors.summary = (
+                exc.message
+                if exc.message != ValidationFailed.default_message
+                else "Please correct the fields marked below."
+            )
+            return errors
+        errors.summary = exc.message
+        return errors
+
+
+async def undo_refused(session: AsyncSession, exc: AppError | ValidationError) -> None:
+    """Roll back what a refused form changed, unless the refusal itself must be kept (a failed
+    login's counter); the request's transaction then commits whatever is left."""
+    if isinstance(exc, AppError) and exc.keep_changes:
+        return
+    await session.rollback()
