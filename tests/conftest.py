@@ -163,6 +163,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
         "data_dir": tmp_path,
         "run_worker": False,
         "demo_data": False,
+        "sandbox_webhook_delivery": False,
         # Generous budgets: the rate-limit tests set their own tight ones.
         "rate_limit_auth": "10000/60",
         "rate_limit_write": "10000/60",
@@ -185,6 +186,7 @@ async def platform(
     yield built
     if built.worker is not None:
         await built.worker.stop()
+    await built.gateway.aclose()
 
 
 def client_for(platform: Platform, **app_kwargs: object) -> httpx.AsyncClient:
@@ -235,4 +237,5 @@ async def committed_platform(
     yield built
     if built.worker is not None:
         await built.worker.stop()
+    await built.gateway.aclose()
     await built.db.dispose()

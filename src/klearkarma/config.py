@@ -117,6 +117,48 @@ class Settings(BaseSettings):
         le=1,
         validation_alias=_env("KLEARKARMA_LATE_CANCEL_REFUND", "late_cancel_refund"),
     )
+    # Payments: which processor, its secrets, and when practitioners get their money.
+    payment_gateway: Literal["sandbox", "stripe", "razorpay"] = Field(
+        "sandbox", validation_alias=_env("KLEARKARMA_PAYMENT_GATEWAY", "payment_gateway")
+    )
+    sandbox_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("KLEARKARMA_SANDBOX_WEBHOOK_SECRET", "sandbox_webhook_secret")
+    )
+    # Off in tests, which deliver the sandbox's webhooks themselves in the order they choose.
+    sandbox_webhook_delivery: bool = Field(
+        True,
+        validation_alias=_env("KLEARKARMA_SANDBOX_WEBHOOK_DELIVERY", "sandbox_webhook_delivery"),
+    )
+    stripe_secret_key: SecretStr | None = Field(
+        None, validation_alias=_env("STRIPE_SECRET_KEY", "stripe_secret_key")
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret")
+    )
+    razorpay_key_id: str | None = Field(
+        None, validation_alias=_env("RAZORPAY_KEY_ID", "razorpay_key_id")
+    )
+    razorpay_key_secret: SecretStr | None = Field(
+        None, validation_alias=_env("RAZORPAY_KEY_SECRET", "razorpay_key_secret")
+    )
+    razorpay_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("RAZORPAY_WEBHOOK_SECRET", "razorpay_webhook_secret")
+    )
+    payout_holding_days: int = Field(
+        7,
+        ge=0,
+        le=90,
+        validation_alias=_env("KLEARKARMA_PAYOUT_HOLDING_DAYS", "payout_holding_days"),
+    )
+    payout_minimum: Decimal = Field(
+        Decimal("1.00"),
+        ge=0,
+        validation_alias=_env("KLEARKARMA_PAYOUT_MINIMUM", "payout_minimum"),
+    )
+    gst_rate: Decimal = Field(
+        Decimal("0.18"), ge=0, le=1, validation_alias=_env("KLEARKARMA_GST_RATE", "gst_rate")
+    )
+    gstin: str = Field("29AAACK1234K1Z5", validation_alias=_env("KLEARKARMA_GSTIN", "gstin"))
     # Seconds a process may keep a tagged public response; invalidation normally drops it sooner.
     response_cache_seconds: float = Field(
         5.0,

@@ -20,6 +20,8 @@ from klearkarma.core.storage import LocalStorage, Storage
 from klearkarma.identity.oidc import OidcVerifier, providers_from_settings
 from klearkarma.notifications.mailer import DatabaseMailbox, Mailer, SmtpConfig, SmtpMailer
 from klearkarma.notifications.sms import SmsSender, build_sms_sender
+from klearkarma.payments.gateways import build_gateway, build_payouts
+from klearkarma.payments.gateways.base import PaymentGateway, PayoutProvider
 
 log = structlog.get_logger("klearkarma.platform")
 
@@ -51,6 +53,8 @@ class Platform:
     mailer: Mailer
     sms: SmsSender
     oidc: OidcVerifier
+    gateway: PaymentGateway
+    payouts: PayoutProvider
     worker: Worker | None = field(default=None)
 
     @classmethod
@@ -73,6 +77,8 @@ class Platform:
             mailer=build_mailer(settings, database),
             sms=build_sms_sender(settings, database),
             oidc=OidcVerifier(providers_from_settings(settings)),
+            gateway=build_gateway(settings, url),
+            payouts=build_payouts(settings),
         )
 
     def start_worker(self) -> None:
@@ -84,6 +90,7 @@ class Platform:
         if self.worker is not None:
             await self.worker.stop()
         await self.oidc.aclose()
+        await self.gateway.aclose()
         await self.cache.close()
         await self.db.dispose()
 

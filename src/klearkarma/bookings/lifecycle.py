@@ -156,6 +156,81 @@ async def list_bookings(
     return views, int(total or 0)
 
 
+# What the payments context needs to know about bookings.
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A booking as money sees it: who pays whom, how much, and whether it is over."""
+
+    booking_id: uuid.UUID
+    seeker_id: uuid.UUID
+    practitioner_id: uuid.UUID
+    status: BookingStatus
+    total_amount: Decimal
+    commission_amount: Decimal
+    currency: str
+    hold_expires_at: datetime | None
+    refund_amount: Decimal | None
+    finished_at: datetime | None  # when the session ended, was cancelled or missed
+
+
+def _settlement(booking: Booking) -> Settlement:
+    finished = {
+        BookingStatus.COMPLETED: booking.completed_at,
+        BookingStatus.NO_SHOW: booking.no_show_at,
+        BookingStatus.CANCELLED: booking.cancelled_at,
+    }.get(booking.status)
+    return Settlement(
+        booking_id=booking.id,
+        seeker_id=booking.seeker_id,
+        practitioner_id=booking.practitioner_id,
+        status=booking.status,
+        total_amount=booking.total_amount,
+        commission_amount=booking.commission_amount,
+        currency=booking.currency,
+        hold_expires_at=booking.hold_expires_at,
+        refund_amount=booking.refund_amount,
+        finished_at=finished,
+    )
+
+
+async def settlements(
+    session: AsyncSession, booking_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Settlement]:
+    rows = await session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))
+    return {booking.id: _settlement(booking) for booking in rows}
+
+
+async def hold_for_payment(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID
+) -> Settlement:
+    """The caller's own pending booking, locked while it is paid for; 409 when not payable."""
+    view = await get_booking(session, principal, booking_id, lock=True)
+    booking = view.booking
+    if view.role != "seeker":
+        raise Forbidden("Only the seeker who booked pays for a booking.")
+    if booking.status is not BookingStatus.PENDING:
+        raise Conflict(
+            f"This booking is {booking.status.value}; there is nothing to pay.",
+            details={"status": booking.status.value},
+        )
+    if booking.hold_expires_at is not None and booking.hold_expires_at <= datetime.now(UTC):
+        raise Conflict("The hold on this slot has expired; please book it again.")
+    return _settlement(booking)
+
+
+async def service_of_booking(session: AsyncSession, booking_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(select(Booking.service_id).where(Booking.id == booking_id))
+
+
+async def settlement_for_update(session: AsyncSession, booking_id: uuid.UUID) -> Settlement:
+    booking = await session.get(Booking, booking_id, with_for_update=True)
+    if booking is None:
+        raise NotFound("Booking not found.")
+    return _settlement(booking)
+
+
 # Guards.
 
 

@@ -8,6 +8,7 @@ misses one that did.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +53,28 @@ async def record(
     )
     session.add(event)
     await session.flush()
+    for handler in _handlers.get(event_type, ()):
+        await handler(session, event)
     return event
+
+
+Handler = Callable[[AsyncSession, "DomainEvent"], Awaitable[None]]
+_handlers: dict[str, list[Handler]] = {}
+
+
+def subscribe(event_type: str) -> Callable[[Handler], Handler]:
+    """Run the decorated coroutine inside the transaction of every ``event_type`` recorded.
+
+    This is how one context reacts to another without the announcer knowing who listens (the
+    payments context refunds a cancelled booking). Handlers must only do transactional work,
+    typically enqueueing a job, so that a rollback takes their effect with it.
+    """
+
+    def register(handler: Handler) -> Handler:
+        _handlers.setdefault(event_type, []).append(handler)
+        return handler
+
+    return register
 
 
 async def events_for(session: AsyncSession, aggregate_id: uuid.UUID) -> list[DomainEvent]:

@@ -36,6 +36,7 @@ TASK_MODULES = (
     "klearkarma.notifications.tasks",
     "klearkarma.bookings.tasks",
     "klearkarma.search.tasks",
+    "klearkarma.payments.tasks",
 )
 
 # One procrastinate app per process. Its connector only matters to the worker (enqueueing goes

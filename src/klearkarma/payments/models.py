@@ -248,3 +248,31 @@ class ReconciliationReport(UUIDPrimaryKey, Base):
     ran_at: Mapped[datetime]
     checked: Mapped[int] = mapped_column(Integer)
     mismatches: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+
+
+class SandboxObject(Base):
+    """The sandbox gateway's own records (intents, refunds, idempotency keys).
+
+    The sandbox plays an external processor, so it writes through its own connection and commits
+    on its own: a charge it made survives even when our transaction that asked for it rolls back,
+    exactly the crash the webhooks must heal.
+    """
+
+    __tablename__ = "sandbox_gateway_objects"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SandboxEvent(Base):
+    """A webhook the sandbox owes our endpoint; kept until delivered so a restart resends it."""
+
+    __tablename__ = "sandbox_gateway_events"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -314,3 +314,21 @@ async def record_completed_session(session: AsyncSession, practitioner_id: uuid.
         .where(Practitioner.id == practitioner_id)
         .values(total_sessions=Practitioner.total_sessions + 1)
     )
+
+
+async def practitioner_id_of_user(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID | None:
+    """The practitioner profile a user owns, if any (payments and earnings ask this)."""
+    return await session.scalar(select(Practitioner.id).where(Practitioner.user_id == user_id))
+
+
+async def service_of(
+    session: AsyncSession, practitioner_id: uuid.UUID, service_id: uuid.UUID
+) -> Service | None:
+    """One of the practitioner's own active services."""
+    return await session.scalar(
+        select(Service).where(
+            Service.id == service_id,
+            Service.practitioner_id == practitioner_id,
+            Service.is_active.is_(True),
+        )
+    )
