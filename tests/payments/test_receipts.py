@@ -244,6 +244,40 @@ async def test_other_currencies_carry_no_gst(
     assert "CGST" not in text
 
 
+async def test_a_plan_purchase_names_the_plan(
+    client: httpx.AsyncClient, platform: Platform, receipts: httpx.AsyncClient
+) -> None:
+    calendar = await open_calendar(client, platform)
+    plan = await client.post(
+        "/v1/plans",
+        json={
+            "serviceId": calendar.service_id,
+            "kind": "package",
+            "name": "Five <quiet> mornings",
+            "sessions": 5,
+            "periodDays": 90,
+            "price": "6750.00",
+        },
+        headers=calendar.owner,
+    )
+    assert plan.status_code == 201, plan.text
+    seeker = await new_seeker(client)
+    opened = await client.post(
+        "/v1/payments/create-intent", json={"planId": plan.json()["data"]["id"]}, headers=seeker
+    )
+    assert opened.status_code == 201, opened.text
+    intent = opened.json()["data"]
+    assert (await pay(client, seeker, intent["paymentIntentId"])).status_code == 200
+
+    page = (await receipts.get(RECEIPT.format(intent["paymentId"]), headers=seeker)).text
+
+    assert "Five &lt;quiet&gt; mornings" in page
+    assert "5 sessions, package" in page
+    assert 'Total (tax included)</td><td class="amount">₹6,750.00' in page
+    assert 'Taxable value</td><td class="amount">₹5,720.34' in page
+    assert page.count("₹514.83") == 2
+
+
 # Who may read it.
 
 

@@ -224,12 +224,16 @@ async def _line_item(
             details += ("Paid with a plan credit",)
         return LineItem(view.service_name, details, payment.amount)
     if payment.purchase_id is not None:
-        return await _plan_item(session, principal, payment, payment.purchase_id)
+        return await _plan_item(session, principal, payment, payment.purchase_id, zone)
     return LineItem("Payment", (), payment.amount)
 
 
 async def _plan_item(
-    session: AsyncSession, principal: Principal, payment: Payment, purchase_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    payment: Payment,
+    purchase_id: uuid.UUID,
+    zone: str,
 ) -> LineItem:
     row = (
         await session.execute(
@@ -243,7 +247,10 @@ async def _plan_item(
     plan, bought = row
     details = [f"{plan.sessions} sessions, {plan.kind.value}"]
     if bought.period_start is not None and bought.period_end is not None:
-        details.append(f"{bought.period_start:%d %b %Y} to {bought.period_end:%d %b %Y}")
+        start, end = (
+            at.astimezone(ZoneInfo(zone)) for at in (bought.period_start, bought.period_end)
+        )
+        details.append(f"{start:%d %b %Y} to {end:%d %b %Y}")
     try:
         practitioner, _ = await practitioners.get_practitioner_for(
             session, plan.practitioner_id, principal
@@ -270,8 +277,7 @@ def method_label(method: str | None) -> str | None:
 
 
 def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def money(amount: Decimal, currency: str, *, symbol: bool = True) -> str:
