@@ -21,7 +21,7 @@ from klearkarma.identity import api as auth
 from klearkarma.identity.deps import rate_limit_principal
 from klearkarma.notifications import api as dev_outbox
 from klearkarma.payments import api as payments
-from klearkarma.payments import plans_api
+from klearkarma.payments import plans_api, receipts_api
 from klearkarma.platform import Platform
 from klearkarma.practitioners import admin_api as verification
 from klearkarma.practitioners import api as practitioners
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(bookings.feed_router)
     app.include_router(payments.router)
     app.include_router(plans_api.router)
+    app.include_router(receipts_api.router)
     if settings.env == "development":
         app.include_router(dev_outbox.router)
         app.include_router(dev_outbox.sms_router)

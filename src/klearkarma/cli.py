@@ -1,16 +1,20 @@
-"""The ``klearkarma`` command: serve, worker, migrate, create-admin, seed."""
+"""The ``klearkarma`` command: serve, worker, migrate, create-admin, seed, ledger, payments."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from klearkarma.config import Settings
+
+if TYPE_CHECKING:
+    from klearkarma.platform import Platform
 
 cli = typer.Typer(help="Klear Karma platform commands.", no_args_is_help=True, add_completion=False)
 
@@ -216,6 +220,90 @@ def seed(
         )
 
     asyncio.run(main())
+
+
+ledger_cli = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+payments_cli = typer.Typer(help="Payments operations.", no_args_is_help=True)
+cli.add_typer(ledger_cli, name="ledger")
+cli.add_typer(payments_cli, name="payments")
+
+
+def _with_platform(work: Callable[[Platform], Awaitable[int]]) -> int:
+    """Run ``work`` against the configured database (migrated first), then close everything."""
+    from klearkarma.core import migrate as migrations
+    from klearkarma.platform import Platform, resolve_database_url
+
+    settings = Settings()
+
+    async def main() -> int:
+        database_url = resolve_database_url(settings)
+        await asyncio.to_thread(migrations.upgrade, database_url)
+        platform = Platform.build(settings, database_url=database_url)
+        try:
+            return await work(platform)
+        finally:
+            await platform.close()
+
+    return asyncio.run(main())
+
+
+@ledger_cli.command("verify")
+def ledger_verify() -> None:
+    """Check every ledger invariant; exit 1 and list the problems when the books are wrong."""
+    from klearkarma.payments import audit
+
+    async def work(platform: Platform) -> int:
+        async with platform.db.transaction() as session:
+            problems = await audit.verify(session)
+        for problem in problems:
+            typer.echo(f"problem: {problem}", err=True)
+        typer.echo("ledger balanced" if not problems else f"{len(problems)} problem(s)")
+        return len(problems)
+
+    if _with_platform(work):
+        raise typer.Exit(1)
+
+
+@payments_cli.command("reconcile")
+def payments_reconcile(
+    days: Annotated[int, typer.Option(min=1, max=90, help="look back this many days")] = 3,
+) -> None:
+    """Compare the gateway's records with ours and the ledger; print every mismatch."""
+    from datetime import timedelta
+
+    from klearkarma.payments import reconcile
+
+    async def work(platform: Platform) -> int:
+        async with platform.db.transaction() as session:
+            report = await reconcile.reconcile(
+                session, platform.gateway, platform.cache, since=timedelta(days=days)
+            )
+        for mismatch in report.mismatches:
+            typer.echo(f"mismatch: {mismatch}")
+        typer.echo(f"checked {report.checked} intents, {len(report.mismatches)} mismatch(es)")
+        return len([m for m in report.mismatches if not m.get("healed")])
+
+    if _with_platform(work):
+        raise typer.Exit(1)
+
+
+@payments_cli.command("payouts")
+def payments_payouts() -> None:
+    """Release due earnings and pay out every available balance now (the daily job's work)."""
+    from datetime import timedelta
+
+    from klearkarma.payments import payouts, tasks
+
+    async def work(platform: Platform) -> int:
+        async with platform.db.transaction() as session:
+            released = await payouts.release_due(
+                session, timedelta(days=platform.settings.payout_holding_days)
+            )
+        sent = await tasks.pay_out(platform)
+        typer.echo(f"released {released} payment(s), sent {sent} payout(s)")
+        return 0
+
+    _with_platform(work)
 
 
 def main() -> None:
