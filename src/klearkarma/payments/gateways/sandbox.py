@@ -379,14 +379,14 @@ class SandboxGateway:
             try:
                 status = await self.deliver(body, headers)
             except Exception as exc:  # the endpoint is down: retry like a real gateway
-                log.warning("sandbox.webhook_failed", event=event_id, error=type(exc).__name__)
+                log.warning("sandbox.webhook_failed", event_id=event_id, error=type(exc).__name__)
                 status = 0
             await self._note_attempt(event_id, delivered=200 <= status < 300)
             if 200 <= status < 300:
                 return
             await asyncio.sleep(backoff * (1 + random.random()))  # noqa: S311
             backoff *= 2
-            log.info("sandbox.webhook_retry", event=event_id, attempt=attempt, status=status)
+            log.info("sandbox.webhook_retry", event_id=event_id, attempt=attempt, status=status)
 
     async def _note_attempt(self, event_id: str, *, delivered: bool) -> None:
         async with self.db.transaction() as session:
