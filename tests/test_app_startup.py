@@ -37,7 +37,7 @@ async def test_start_up_loads_demo_data_admin_and_worker(
     )
     app = create_app(settings)
 
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             health = await http.get("/v1/health")
@@ -76,6 +76,19 @@ async def test_start_up_loads_demo_data_admin_and_worker(
             scalar(clean_database_url, f"SELECT count(*) FROM users WHERE email = '{email}'") == 1
         )
     assert scalar(clean_database_url, "SELECT count(*) FROM reviews") > 0
+    # Demo money: paid sessions with receipts, one refund, payouts, and books that balance.
+    assert scalar(clean_database_url, "SELECT count(*) FROM payments") > 50
+    assert scalar(clean_database_url, "SELECT count(*) FROM refunds") >= 1
+    assert scalar(clean_database_url, "SELECT count(*) FROM payouts WHERE status = 'paid'") > 0
+    assert (
+        scalar(
+            clean_database_url,
+            "SELECT count(DISTINCT p.status) FROM payments p JOIN users u ON u.id = p.payer_id "
+            f"WHERE u.email = '{DEMO_SEEKER_EMAIL}'",
+        )
+        == 2
+    )  # completed and refunded
+    assert scalar(clean_database_url, "SELECT coalesce(sum(amount), 0) FROM ledger_entries") == 0
 
 
 async def test_demo_data_is_loaded_only_into_an_empty_marketplace(
@@ -84,7 +97,7 @@ async def test_demo_data_is_loaded_only_into_an_empty_marketplace(
     settings = make_settings(tmp_path, clean_database_url, demo_data=True)
 
     for _ in range(2):
-        async with LifespanManager(create_app(settings)):
+        async with LifespanManager(create_app(settings), startup_timeout=60):
             pass
 
     assert (

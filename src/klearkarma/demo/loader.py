@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.demo.payments import add_demo_payments
 from klearkarma.demo.seed import seed_database
 from klearkarma.identity.models import User, UserType
 from klearkarma.identity.passwords import hash_password
@@ -164,5 +165,8 @@ async def load_demo_data(platform: Platform) -> bool:
             password_hash=hash_password(DEMO_PASSWORD, rounds),
             now=datetime.now(UTC),
         )
+    await add_demo_payments(
+        platform, seeker_email=DEMO_SEEKER_EMAIL, practitioner_email=DEMO_PRACTITIONER_EMAIL
+    )
     log.info("demo.loaded", practitioners=counts.practitioners + 1, bookings=counts.bookings)
     return True

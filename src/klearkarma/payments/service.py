@@ -355,7 +355,7 @@ async def _settle(
         booking = await bookings.settlement_for_update(session, payment.booking_id)
         if booking.status is BookingStatus.PENDING:
             await bookings.confirm_booking(session, cache, payment.booking_id)
-        elif booking.status is not BookingStatus.CONFIRMED:
+        elif booking.status is BookingStatus.CANCELLED:
             # The hold ran out while the money was on its way: give it all back.
             await refund(
                 session,
