@@ -7,6 +7,8 @@ refuses with an ``AppError`` (``ValidationFailed`` carries camelCase field names
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -58,9 +60,25 @@ class FormErrors:
         return errors
 
 
-async def undo_refused(session: AsyncSession, exc: AppError | ValidationError) -> None:
-    """Roll back what a refused form changed, unless the refusal itself must be kept (a failed
-    login's counter); the request's transaction then commits whatever is left."""
-    if isinstance(exc, AppError) and exc.keep_changes:
-        return
-    await session.rollback()
+@asynccontextmanager
+async def refusable(session: AsyncSession) -> AsyncIterator[None]:
+    """Run a form's use case in a savepoint, so a refusal can be shown on the page.
+
+    A refused form re-renders instead of raising, so the request's transaction still commits: the
+    savepoint undoes whatever the use case did before refusing, unless the refusal itself must be
+    kept (``keep_changes``: a failed login's counter and event). Objects the use case did not
+    touch stay loaded and usable for the page.
+    """
+    savepoint = await session.begin_nested()
+    try:
+        yield
+    except AppError as exc:
+        if exc.keep_changes:
+            await savepoint.commit()
+        else:
+            await savepoint.rollback()
+        raise
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    await savepoint.commit()

@@ -15,7 +15,16 @@ from klearkarma.web.csrf import csrf_protect
 from klearkarma.web.session import load_page_user
 
 # Page modules under klearkarma.web.pages, in route-matching order.
-MODULES = ("home", "auth")
+MODULES = (
+    "home",
+    "search",
+    "practitioner_profile",
+    "booking_flow",
+    "payment",
+    "bookings",
+    "account",
+    "auth",
+)
 
 
 def page_router(prefix: str = "") -> APIRouter:

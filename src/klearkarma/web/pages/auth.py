@@ -14,7 +14,7 @@ from klearkarma.identity import accounts, events, sessions, web_sessions
 from klearkarma.identity.errors import MfaRequired
 from klearkarma.identity.models import UserType
 from klearkarma.identity.schemas import ForgotPasswordIn, LoginIn, RegisterIn
-from klearkarma.web.forms import FormErrors, undo_refused
+from klearkarma.web.forms import FormErrors, refusable
 from klearkarma.web.pages import page_router
 from klearkarma.web.rendering import redirect, render
 from klearkarma.web.services import account_context
@@ -67,15 +67,15 @@ async def login(
     values = {"email": email}
     ctx = account_context(request)
     try:
-        body = LoginIn(email=email, password=password)
-        _, issued = await accounts.login(
-            session, ctx, email=str(body.email), password=body.password, otp=None
-        )
+        async with refusable(session):
+            body = LoginIn(email=email, password=password)
+            _, issued = await accounts.login(
+                session, ctx, email=str(body.email), password=body.password, otp=None
+            )
     except MfaRequired:
         ticket = await web_sessions.issue_mfa_ticket(ctx, email)
         return render(request, "auth/otp.html", {"ticket": ticket, "next": safe_next(next)})
     except (AppError, ValidationError) as exc:
-        await undo_refused(session, exc)
         errors = FormErrors.of(exc)
         if isinstance(exc, ValidationError):
             errors = FormErrors(summary="Enter your email address and password.")
@@ -99,11 +99,11 @@ async def login_otp(
 ) -> Response:
     """The code step of a two-factor sign-in."""
     try:
-        _, issued = await web_sessions.finish_mfa_login(
-            session, account_context(request), ticket, otp.strip()
-        )
+        async with refusable(session):
+            _, issued = await web_sessions.finish_mfa_login(
+                session, account_context(request), ticket, otp.strip()
+            )
     except AppError as exc:
-        await undo_refused(session, exc)
         errors = FormErrors(fields={"otp": exc.message}, summary=exc.message)
         return render(
             request,
@@ -156,27 +156,27 @@ async def signup(
     values = {"first_name": first_name, "last_name": last_name, "email": email}
     values["user_type"] = user_type if user_type in ("seeker", "practitioner") else "seeker"
     try:
-        body = RegisterIn.model_validate(
-            {
-                "email": email.strip(),
-                "password": password,
-                "firstName": first_name.strip(),
-                "lastName": last_name.strip(),
-                "userType": values["user_type"],
-            }
-        )
-        _, issued = await accounts.register(
-            session,
-            account_context(request),
-            email=str(body.email),
-            password=body.password,
-            first_name=body.first_name,
-            last_name=body.last_name,
-            user_type=UserType(body.user_type),
-            phone=None,
-        )
+        async with refusable(session):
+            body = RegisterIn.model_validate(
+                {
+                    "email": email.strip(),
+                    "password": password,
+                    "firstName": first_name.strip(),
+                    "lastName": last_name.strip(),
+                    "userType": values["user_type"],
+                }
+            )
+            _, issued = await accounts.register(
+                session,
+                account_context(request),
+                email=str(body.email),
+                password=body.password,
+                first_name=body.first_name,
+                last_name=body.last_name,
+                user_type=UserType(body.user_type),
+                phone=None,
+            )
     except (AppError, ValidationError) as exc:
-        await undo_refused(session, exc)
         errors = FormErrors.of(exc)
         if isinstance(exc, AppError) and exc.status_code == 409:
             errors.add("email", "An account already uses this email. Sign in instead?")
@@ -234,9 +234,9 @@ async def reset(
 ) -> Response:
     """Set the new password; every session of the account ends, so sign in again."""
     try:
-        await accounts.reset_password(session, account_context(request), token, password)
+        async with refusable(session):
+            await accounts.reset_password(session, account_context(request), token, password)
     except AppError as exc:
-        await undo_refused(session, exc)
         errors = FormErrors.of(exc, aliases={"new_password": "password"})
         return render(
             request,
@@ -261,9 +261,9 @@ async def verify_page(
 @router.post("/verify-email")
 async def verify(request: Request, session: SessionDep, token: Secret = "") -> Response:
     try:
-        await accounts.verify_email(session, account_context(request), token)
+        async with refusable(session):
+            await accounts.verify_email(session, account_context(request), token)
     except AppError as exc:
-        await undo_refused(session, exc)
         return render(
             request,
             "auth/verify.html",

@@ -29,10 +29,27 @@
       });
     });
 
+    // Forms that must not be sent twice (hold a slot, pay): disable the button once sent.
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) {
+          window.setTimeout(function () { b.disabled = true; }, 0);
+        });
+      });
+    });
+
     // Sort and filter selects submit their form on change (the button stays for keyboards/no JS).
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+
+    // Controls that only matter without JS (a "Sort" button beside an auto-submitting select).
+    document.querySelectorAll("[data-hide-with-js]").forEach(function (el) { el.hidden = true; });
+
+    // Filters start open on wide screens, folded on phones.
+    if (window.matchMedia("(min-width: 64rem)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+    }
 
     if (window.KK && typeof window.KK.initSlotPicker === "function") { window.KK.initSlotPicker(zone); }
   });

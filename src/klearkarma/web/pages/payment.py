@@ -1,0 +1,182 @@
+"""Paying for a held booking, and its receipt.
+
+The page calls the payments context's use cases directly (``create_intent`` then ``confirm``), the
+same two steps the REST API exposes as ``/v1/payments/create-intent`` and ``/v1/payments/confirm``.
+With the built-in sandbox gateway the card is one of its test payment methods, picked from a
+labelled list; a declined card leaves the booking held, so another card can be tried.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from starlette.responses import Response
+
+from klearkarma.bookings import lifecycle
+from klearkarma.bookings.models import BookingStatus
+from klearkarma.core.db import SessionDep
+from klearkarma.core.errors import AppError, NotFound
+from klearkarma.core.pagination import PageParams
+from klearkarma.identity.policy import Principal
+from klearkarma.payments import receipts
+from klearkarma.payments import service as payments
+from klearkarma.payments.models import PaymentStatus
+from klearkarma.platform import platform_of
+from klearkarma.web.forms import FormErrors, refusable
+from klearkarma.web.pages import page_router
+from klearkarma.web.rendering import redirect, render
+from klearkarma.web.services import account_zone
+from klearkarma.web.session import PagePermission
+
+router = page_router("/bookings")
+Payer = Annotated[Principal, Depends(PagePermission("payments:create"))]
+
+# The sandbox gateway's test cards (its documented payment methods), as a person would read them.
+SANDBOX_CARDS = (
+    ("pm_card_visa", "Test Visa •••• 4242 — payment succeeds"),
+    ("pm_card_declined", "Test card — declined by the bank"),
+    ("pm_card_insufficient_funds", "Test card — insufficient funds"),
+)
+PAID = (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+
+
+async def receipt_link(
+    request: Request, session: SessionDep, user: Principal, booking_id: uuid.UUID
+) -> str | None:
+    """The receipt page of the booking's completed payment, if the viewer paid it."""
+    found, _ = await payments.history(session, user, PageParams(1, 100))
+    for payment in found:
+        if payment.booking_id == booking_id and payment.receipt_number and payment.status in PAID:
+            return f"/bookings/{booking_id}/receipt/{payment.id}"
+    return None
+
+
+def _pay_page(
+    request: Request, view: lifecycle.BookingView, zone: str, **extra: object
+) -> Response:
+    status_code = int(str(extra.pop("status_code", 200)))
+    return render(
+        request,
+        "bookings/pay.html",
+        {
+            "view": view,
+            "b": view.booking,
+            "zone": zone,
+            "cards": SANDBOX_CARDS,
+            "sandbox": platform_of(request).gateway.name == "sandbox",
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+def _payable(view: lifecycle.BookingView) -> bool:
+    booking = view.booking
+    return (
+        view.role == "seeker"
+        and booking.status is BookingStatus.PENDING
+        and (booking.hold_expires_at is None or booking.hold_expires_at > datetime.now(UTC))
+    )
+
+
+@router.get("/{booking_id}/pay")
+async def pay_page(
+    booking_id: uuid.UUID, request: Request, session: SessionDep, user: Payer
+) -> Response:
+    """The payment step: amount, how long the slot stays held, the card."""
+    view = await lifecycle.get_booking(session, user, booking_id)
+    if not _payable(view):
+        return redirect(request, f"/bookings/{booking_id}")
+    zone = await account_zone(session, user, request.query_params.get("tz"))
+    return _pay_page(request, view, zone, method=SANDBOX_CARDS[0][0])
+
+
+@router.post("/{booking_id}/pay")
+async def pay(
+    booking_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    user: Payer,
+    payment_method: Annotated[str, Form(max_length=64)] = "",
+    tz: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Open (or reuse) the booking's payment intent and confirm it with the chosen card."""
+    platform = platform_of(request)
+    view = await lifecycle.get_booking(session, user, booking_id)
+    zone = await account_zone(session, user, tz or None)
+    if not _payable(view):
+        return redirect(request, f"/bookings/{booking_id}")
+    if platform.gateway.name == "sandbox" and payment_method not in dict(SANDBOX_CARDS):
+        errors = FormErrors(fields={"payment_method": "Choose a card."}, summary="Choose a card.")
+        return _pay_page(request, view, zone, errors=errors, status_code=422)
+    try:
+        async with refusable(session):
+            intent = await payments.create_intent(session, platform.gateway, user, booking_id)
+            result = await payments.confirm(
+                session,
+                platform.gateway,
+                platform.cache,
+                user,
+                intent.payment.gateway_payment_id,
+                payment_method,
+            )
+    except AppError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        errors = FormErrors(summary=exc.message)
+        return _pay_page(
+            request, view, zone, errors=errors, method=payment_method, status_code=exc.status_code
+        )
+    payment = result.payment
+    if payment.status is PaymentStatus.FAILED:
+        # The failed attempt stays on record (the transaction commits); the slot stays held.
+        message = payment.failure_message or "The payment was declined."
+        errors = FormErrors(
+            fields={"payment_method": message},
+            summary=f"{message} Nothing was charged. Try another card.",
+        )
+        return _pay_page(request, view, zone, errors=errors, method=payment_method, status_code=402)
+    if payment.status is PaymentStatus.REQUIRES_ACTION and result.next_action_url:
+        return redirect(request, result.next_action_url)
+    if payment.status in PAID:
+        return redirect(
+            request,
+            f"/bookings/{booking_id}?paid=1",
+            "Payment received. Your session is confirmed.",
+        )
+    return redirect(
+        request,
+        f"/bookings/{booking_id}",
+        "Your payment is being processed; we will email you when it completes.",
+        "info",
+    )
+
+
+@router.get("/{booking_id}/receipt/{payment_id}")
+async def receipt(
+    booking_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    user: Payer,
+) -> Response:
+    """The payment's receipt as a printable page (``?format=pdf`` for the PDF)."""
+    built = await receipts.build_receipt(session, platform_of(request).settings, user, payment_id)
+    if request.query_params.get("format") == "pdf":
+        return Response(
+            receipts.render_pdf(built),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{built.filename}"'},
+        )
+    rendered = receipts.render_html(built)
+    return Response(
+        rendered.html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": rendered.content_security_policy,
+            "Cache-Control": "no-store",
+        },
+    )
