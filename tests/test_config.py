@@ -11,6 +11,11 @@ from pydantic import ValidationError
 from klearkarma.config import DEFAULT_SECRET_KEY, Settings, parse_rate
 
 SECRET = "s" * 40
+GATEWAY: dict[str, str] = {
+    "payment_gateway": "stripe",
+    "stripe_secret_key": "sk_live_x",
+    "stripe_webhook_secret": "whsec_x",
+}
 PG = "postgresql://kk@db.internal:5432/klearkarma"
 
 # Every variable Settings reads: the tests start from an empty environment (CI exports some).
@@ -91,7 +96,7 @@ def test_production_without_a_database_url_is_refused() -> None:
 
 
 def test_production_with_secret_and_database_is_accepted() -> None:
-    settings = Settings(env="production", secret_key="y" * 32, database_url=PG)
+    settings = Settings(env="production", secret_key="y" * 32, database_url=PG, **GATEWAY)
 
     assert settings.is_production is True
     assert settings.secret_key.get_secret_value() == "y" * 32
@@ -103,10 +108,29 @@ def test_production_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("KLEARKARMA_ENV", "production")
     monkeypatch.setenv("KLEARKARMA_SECRET_KEY", SECRET)
     monkeypatch.setenv("DATABASE_URL", PG)
+    monkeypatch.setenv("KLEARKARMA_PAYMENT_GATEWAY", "razorpay")
+    for name in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"):
+        monkeypatch.setenv(name, "rzp-test-value")
 
     settings = Settings()
 
     assert (settings.env, settings.is_production, settings.database_url) == ("production", True, PG)
+
+
+def test_production_refuses_the_sandbox_gateway_and_missing_gateway_secrets() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(env="production", secret_key=SECRET, database_url=PG)
+    assert "KLEARKARMA_PAYMENT_GATEWAY" in errors_of(raised)
+    with pytest.raises(ValidationError) as raised:
+        Settings(
+            env="production",
+            secret_key=SECRET,
+            database_url=PG,
+            payment_gateway="stripe",
+            stripe_secret_key="sk_live_x",
+        )
+    assert "STRIPE_WEBHOOK_SECRET" in errors_of(raised)
+    assert "STRIPE_SECRET_KEY" not in errors_of(raised)
 
 
 def test_development_accepts_the_defaults() -> None:
@@ -229,20 +253,29 @@ def test_parse_rate_refuses_a_window_that_is_not_finite(value: str) -> None:
 def test_password_rounds_follow_the_environment() -> None:
     assert Settings(env="test").password_rounds == 4
     assert Settings(env="development").password_rounds == 12
-    assert Settings(env="production", secret_key=SECRET, database_url=PG).password_rounds == 12
+    assert (
+        Settings(env="production", secret_key=SECRET, database_url=PG, **GATEWAY).password_rounds
+        == 12
+    )
 
 
 def test_bcrypt_rounds_override_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KLEARKARMA_BCRYPT_ROUNDS", "10")
 
     assert Settings(env="test").password_rounds == 10
-    assert Settings(env="production", secret_key=SECRET, database_url=PG).password_rounds == 10
+    assert (
+        Settings(env="production", secret_key=SECRET, database_url=PG, **GATEWAY).password_rounds
+        == 10
+    )
 
 
 def test_worker_runs_in_process_only_in_development_by_default() -> None:
     assert Settings(env="development").worker_in_process is True
     assert Settings(env="test").worker_in_process is False
-    assert Settings(env="production", secret_key=SECRET, database_url=PG).worker_in_process is False
+    assert (
+        Settings(env="production", secret_key=SECRET, database_url=PG, **GATEWAY).worker_in_process
+        is False
+    )
 
 
 @pytest.mark.parametrize(("value", "expected"), [("true", True), ("0", False)])
@@ -254,5 +287,6 @@ def test_run_worker_overrides_the_default(
     assert Settings(env="development").worker_in_process is expected
     assert Settings(env="test").worker_in_process is expected
     assert (
-        Settings(env="production", secret_key=SECRET, database_url=PG).worker_in_process is expected
+        Settings(env="production", secret_key=SECRET, database_url=PG, **GATEWAY).worker_in_process
+        is expected
     )

@@ -223,6 +223,25 @@ class Settings(BaseSettings):
                 )
             if self.database_url is None:
                 raise ValueError("DATABASE_URL must be set in production (no embedded database)")
+            needed = {
+                "sandbox": ["a real gateway (KLEARKARMA_PAYMENT_GATEWAY=stripe or razorpay)"],
+                "stripe": [
+                    name.upper()
+                    for name in ("stripe_secret_key", "stripe_webhook_secret")
+                    if getattr(self, name) is None
+                ],
+                "razorpay": [
+                    name.upper()
+                    for name in (
+                        "razorpay_key_id",
+                        "razorpay_key_secret",
+                        "razorpay_webhook_secret",
+                    )
+                    if getattr(self, name) is None
+                ],
+            }[self.payment_gateway]
+            if needed:
+                raise ValueError("production payments need " + ", ".join(needed))
         for name in ("rate_limit_auth", "rate_limit_write", "rate_limit_read"):
             parse_rate(getattr(self, name))
         return self
