@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import httpx
 from sqlalchemy import text
 
 from klearkarma.payments.gateways.sandbox import Chaos
