@@ -84,5 +84,42 @@ def test_help_lists_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
 
     assert result.exit_code == 0
-    for command in ("serve", "worker", "migrate", "create-admin", "seed"):
+    for command in ("serve", "worker", "migrate", "create-admin", "seed", "ledger", "payments"):
         assert command in result.output
+
+
+def test_ledger_verify_passes_balanced_books_and_names_what_is_wrong(cli_env: str) -> None:
+    assert CliRunner().invoke(cli, ["migrate"]).exit_code == 0
+    clean = CliRunner().invoke(cli, ["ledger", "verify"])
+    assert clean.exit_code == 0, clean.output
+    assert "ledger balanced" in clean.output
+
+    # A balanced transaction the business records cannot explain: revenue from nowhere.
+    engine = create_engine(make_url(cli_env).set(drivername="postgresql+psycopg"))
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO ledger_accounts (code, kind, currency) VALUES "
+                "('gateway_clearing', 'gateway_clearing', 'INR'), "
+                "('platform_revenue', 'platform_revenue', 'INR')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ledger_transactions (id, key, kind, created_at) "
+                "VALUES ('00000000-0000-0000-0000-0000000000aa', 'manual:1', 'manual', now())"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ledger_entries (transaction_id, account_id, amount) "
+                "SELECT '00000000-0000-0000-0000-0000000000aa', id, "
+                "CASE code WHEN 'gateway_clearing' THEN 50.00 ELSE -50.00 END "
+                "FROM ledger_accounts"
+            )
+        )
+    engine.dispose()
+    broken = CliRunner().invoke(cli, ["ledger", "verify"])
+    assert broken.exit_code == 1
+    assert "platform_revenue (INR) is -50.00, expected 0" in broken.output
+    assert "gateway_clearing (INR) is 50.00, expected 0" in broken.output
