@@ -89,8 +89,6 @@ async def purchase(
     auto_renew: bool,
 ) -> IntentView:
     """Open a payment for a plan; the purchase becomes active when the payment succeeds."""
-    from klearkarma.payments import service
-
     plan = await session.get(Plan, plan_id)
     if plan is None or not plan.is_active:
         raise NotFound("Plan not found.")
@@ -108,11 +106,20 @@ async def purchase(
     )
     session.add(bought)
     await session.flush()
+    return await _open_for(session, gateway, bought, plan)
+
+
+async def _open_for(
+    session: AsyncSession, gateway: PaymentGateway, bought: PlanPurchase, plan: Plan
+) -> IntentView:
+    """A payment of the plan's price for this purchase (the first period or a renewal)."""
+    from klearkarma.payments import service
+
     return await service.open_payment(
         session,
         gateway,
         purpose=PaymentPurpose.PLAN,
-        payer=principal.user_id,
+        payer=bought.seeker_id,
         amount=plan.price,
         commission_amount=Decimal("0.00"),
         currency=plan.currency,
@@ -320,18 +327,7 @@ async def renew_due(
             continue
         plan = await session.get(Plan, bought.plan_id)
         assert plan is not None
-        view = await service.open_payment(
-            session,
-            gateway,
-            purpose=PaymentPurpose.PLAN,
-            payer=bought.seeker_id,
-            amount=plan.price,
-            commission_amount=Decimal("0.00"),
-            currency=plan.currency,
-            purchase_id=bought.id,
-            practitioner_id=plan.practitioner_id,
-        )
-        payment = view.payment
+        payment = (await _open_for(session, gateway, bought, plan)).payment
         intent = await gateway.confirm_intent(
             payment.gateway_payment_id,
             bought.payment_method,

@@ -441,16 +441,7 @@ async def refund(
         reason=reason,
         requested_by=requested_by,
     )
-    session.add(record)
-    payment.refunded_amount += amount
-    move(
-        payment,
-        PaymentStatus.REFUNDED
-        if payment.refunded_amount == payment.amount
-        else PaymentStatus.PARTIALLY_REFUNDED,
-    )
-    await session.flush()
-    await ledger.post(session, _refund_allocation(payment, record))
+    await _grant(session, payment, record)
     answer = await gateway.refund(
         payment.gateway_payment_id,
         amount,
@@ -468,6 +459,20 @@ async def refund(
         actor_id=requested_by,
     )
     return record
+
+
+async def _grant(session: AsyncSession, payment: Payment, record: Refund) -> None:
+    """Record a refund against its locked payment and move its share out of the earnings."""
+    session.add(record)
+    payment.refunded_amount += record.amount
+    move(
+        payment,
+        PaymentStatus.REFUNDED
+        if payment.refunded_amount == payment.amount
+        else PaymentStatus.PARTIALLY_REFUNDED,
+    )
+    await session.flush()
+    await ledger.post(session, _refund_allocation(payment, record))
 
 
 def _refund_allocation(payment: Payment, record: Refund) -> ledger.Posting:
@@ -670,16 +675,7 @@ async def _apply_refund_event(
             reason="processor",
             gateway_refund_id=refund_id,
         )
-        session.add(record)
-        payment.refunded_amount += answer.amount
-        move(
-            payment,
-            PaymentStatus.REFUNDED
-            if payment.refunded_amount == payment.amount
-            else PaymentStatus.PARTIALLY_REFUNDED,
-        )
-        await session.flush()
-        await ledger.post(session, _refund_allocation(payment, record))
+        await _grant(session, payment, record)
     await apply_refund(session, payment, record, answer)
 
 
