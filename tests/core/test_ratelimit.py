@@ -23,6 +23,8 @@ def test_route_classes() -> None:
     assert route_class("GET", "/v1/health") is None
     assert route_class("GET", "/metrics") is None
     assert route_class("OPTIONS", "/v1/bookings") is None
+    assert route_class("POST", "/v1/payments/webhooks/stripe") is None
+    assert route_class("POST", "/v1/payments/confirm") == "write"
 
 
 async def test_read_budget_per_ip_then_429(platform: Platform) -> None:

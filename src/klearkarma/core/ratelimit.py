@@ -19,7 +19,17 @@ from klearkarma.core.metrics import RATE_LIMITED
 
 PrincipalResolver = Callable[[Scope], Awaitable[str | None]]
 
-_EXEMPT_PREFIXES = ("/v1/health", "/metrics", "/docs", "/openapi.json", "/static/", "/favicon")
+# Payment webhooks come from a few processor IPs in bursts and are retried when refused: a 429
+# would only delay confirmations. Each is signature-checked before any work instead.
+_EXEMPT_PREFIXES = (
+    "/v1/health",
+    "/metrics",
+    "/docs",
+    "/openapi.json",
+    "/static/",
+    "/favicon",
+    "/v1/payments/webhooks/",
+)
 
 
 @dataclass(frozen=True, slots=True)
