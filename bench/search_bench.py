@@ -164,9 +164,11 @@ def seed(url: str, practitioners: int) -> float:
 
 def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort) -> str:
     how = matching(tsq.parse(terms), "all")
-    statement = search_statement(filters, None, how, sort, PageParams(1, 20))
+    statement, params = search_statement(filters, None, how, sort, PageParams(1, 20))
     return str(
-        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        statement.params(**params).compile(
+            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+        )
     )
 
 

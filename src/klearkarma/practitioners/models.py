@@ -86,6 +86,13 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
             func.lower(text("display_name")).label("name"),
             postgresql_ops={"name": "text_pattern_ops"},
         ),
+        # Search (migration 0008): broad searches rank the best candidates by this index.
+        Index(
+            "ix_practitioners_search_quality",
+            text("search_quality DESC"),
+            "id",
+            postgresql_where=text("verification_status = 'verified' AND is_active"),
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -119,6 +126,18 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
     commission_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     # Written only by the search triggers (it folds in the services); never loaded by default.
     search_vector: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    # The static part of the search ranking (docs/search.md): a Bayesian-average rating and the
+    # sessions held, 0..1. Stored and indexed so broad searches can take the best candidates first.
+    search_quality: Mapped[float] = mapped_column(
+        Double,
+        Computed(
+            "0.75 * ((5.0 * 4.0 + review_count * rating::double precision)"
+            " / (5.0 + review_count) / 5.0)"
+            " + 0.25 * least(1.0, ln(1.0 + total_sessions) / ln(1001.0))",
+            persisted=True,
+        ),
+        deferred=True,
+    )
 
 
 class Service(UUIDPrimaryKey, Timestamps, Base):

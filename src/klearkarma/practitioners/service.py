@@ -34,9 +34,11 @@ KM_PER_DEGREE_LAT = 111.045
 
 
 def public() -> ColumnElement[bool]:
+    # Spelled exactly like the partial indexes' predicate (``... AND is_active``): the planner
+    # cannot prove ``is_active IS TRUE`` implies it, and would ignore those indexes.
     return and_(
         Practitioner.verification_status == VerificationStatus.VERIFIED,
-        Practitioner.is_active.is_(True),
+        Practitioner.is_active,
     )
 
 

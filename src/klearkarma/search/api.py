@@ -20,14 +20,13 @@ from klearkarma.core.pagination import PageDep
 from klearkarma.core.response_cache import cache_response
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, Meta, Pagination
 from klearkarma.platform import platform_of
-from klearkarma.practitioners.api import DirectoryFiltersDep, summary
+from klearkarma.practitioners.api import DirectoryFiltersDep
 from klearkarma.practitioners.models import ServiceMode
 from klearkarma.practitioners.schemas import PractitionerSort, ServiceOut
 from klearkarma.search import catalog, service, suggestions
 from klearkarma.search.cache import CACHE_SECONDS, SEARCH_TAG, key_for
 from klearkarma.search.query import MAX_QUERY_CHARS
 from klearkarma.search.schemas import (
-    PractitionerHit,
     PractitionerSearchOut,
     SearchSort,
     ServiceHit,
@@ -87,10 +86,12 @@ async def search_practitioners(
     """Full-text search over verified practitioners with the directory's filters.
 
     Results carry ``score`` and an HTML ``snippet`` (escaped text, matches in ``<mark>``);
-    ``facets`` count the whole filtered result set. Misspelt words are corrected
+    ``facets`` count the whole filtered result set (see below). Misspelt words are corrected
     (``correctedQuery``); when no practitioner matches every word, those matching most words
-    come first (``match: "any"``). ``hasSlotFrom``/``hasSlotTo`` keep practitioners with working
-    hours on some day in that range (existing bookings are not considered).
+    come first (``match: "any"``). ``hasSlotFrom``/``hasSlotTo`` keep practitioners with free
+    working time on some day in that range (hours less blocked times and live bookings).
+    Past 1,000 matches only the best 1,000 are ranked, counted and faceted:
+    ``totalIsLowerBound`` is then true and ``meta.pagination.total`` is 1,000.
     """
     filters = replace(
         where,
@@ -99,17 +100,18 @@ async def search_practitioners(
     window = service.slot_window(has_slot_from, has_slot_to)
 
     async def compute() -> Answer:
-        found = await service.search_practitioners(session, q, filters, window, sort, page)
-        hits = [
-            PractitionerHit(
-                **summary(h.practitioner, h.distance_km).model_dump(),
-                score=h.score,
-                snippet=h.snippet,
+        found = await service.find_practitioners(session, q, filters, window, sort, page)
+        info = found.info.model_dump_json(by_alias=True).encode()
+        facets = found.facets.model_dump_json(by_alias=True).encode()
+        data = b"".join(
+            (
+                info[:-1],  # the query info object, left open for the rest
+                b',"totalIsLowerBound":' + (b"true" if found.total_is_lower_bound else b"false"),
+                b',"results":' + found.results_json,
+                b',"facets":' + facets + b"}",
             )
-            for h in found.hits
-        ]
-        out = PractitionerSearchOut(**found.info.model_dump(), results=hits, facets=found.facets)
-        return out.model_dump_json(by_alias=True).encode(), page.pagination(found.total)
+        )
+        return data, page.pagination(found.total)
 
     return await _cached(request, "practitioners", compute)
 

@@ -83,7 +83,7 @@ async def _page(
 ) -> list[tuple[Service, str, str | None, float, float, str, int]]:
     if query is not None:
         text = ranking.text_relevance(1.0, tsq.rank(Service.search_vector, query))
-        score = ranking.blended(text)
+        score = ranking.blended(text, ranking.quality())
         snippet = func.ts_headline(
             tsq.CONFIG, _escaped(Service.description), query, HEADLINE_OPTIONS
         )

@@ -1,7 +1,7 @@
 """Facet counts over the filtered result set, as scalar subqueries of the one search statement.
 
-Each facet reads the same materialised set of matches (a CTE referenced several times is computed
-once), so facets cost one pass over the matches, not one query each.
+Each facet reads the same materialised set of candidates (a CTE referenced several times is
+computed once), so facets cost one pass over at most ``search.service.CANDIDATES`` rows.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, case, func, literal_column, select, true
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from klearkarma.search.schemas import FacetCount, Facets, ModeCounts, PriceBand
@@ -35,7 +35,7 @@ def _counts(values: Select[Any]) -> ColumnElement[Any]:
     return select(func.coalesce(pairs, _EMPTY)).scalar_subquery()
 
 
-def _top(matches: CTE, value: ColumnElement[Any]) -> Select[Any]:
+def _top(matches: FromClause, value: ColumnElement[Any]) -> Select[Any]:
     n = func.count().label("n")
     return (
         select(value.label("v"), n)
@@ -46,7 +46,7 @@ def _top(matches: CTE, value: ColumnElement[Any]) -> Select[Any]:
     )
 
 
-def _unnested(matches: CTE, column: ColumnElement[Any]) -> Select[Any]:
+def _unnested(matches: FromClause, column: ColumnElement[Any]) -> Select[Any]:
     each = func.unnest(column).table_valued("v").render_derived(name="each")
     n = func.count().label("n")
     return (
@@ -64,7 +64,7 @@ def _band(rate: ColumnElement[Any]) -> ColumnElement[int]:
     return case(*whens, else_=len(PRICE_BANDS) - 1)
 
 
-def facet_columns(matches: CTE) -> list[ColumnElement[Any]]:
+def facet_columns(matches: FromClause) -> list[ColumnElement[Any]]:
     """The facet subqueries, labelled; ``read_facets`` turns a result row back into ``Facets``."""
     c = matches.c
     modes = select(

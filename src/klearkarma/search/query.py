@@ -54,13 +54,14 @@ def parse(raw: str | None) -> Terms:
     return Terms(tuple(dict.fromkeys(words))[:MAX_TERMS])
 
 
-def word_query(word: str) -> ColumnElement[Any]:
+def word_query(word: str | ColumnElement[Any]) -> ColumnElement[Any]:
     return func.plainto_tsquery(CONFIG, word, type_=TSQUERY)
 
 
-def all_of(terms: Terms) -> ColumnElement[Any]:
+def all_of(terms: Terms | ColumnElement[Any]) -> ColumnElement[Any]:
     """Every word must match (the default: precise and cheap, the index intersects)."""
-    return func.plainto_tsquery(CONFIG, terms.text, type_=TSQUERY)
+    text = terms.text if isinstance(terms, Terms) else terms
+    return func.plainto_tsquery(CONFIG, text, type_=TSQUERY)
 
 
 def any_of(terms: Terms) -> ColumnElement[Any]:

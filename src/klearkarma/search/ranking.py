@@ -1,4 +1,4 @@
-"""The ranking formula, in SQL expressions (documented with its reasoning in docs/search.md).
+"""The ranking formula (documented with its reasoning in docs/search.md).
 
     text     = 0.8 * coverage + 0.2 * ts_rank_cd        (coverage: share of query words matched)
     rating   = (PRIOR_WEIGHT * PRIOR_MEAN + n * r) / (PRIOR_WEIGHT + n) / 5
@@ -9,6 +9,10 @@
 Quality can move a score by at most a quarter, so a practitioner who matches more of the words
 always outranks one who matches fewer; among equal matches, well-reviewed and busy practitioners
 come first. The Bayesian average keeps a single five-star review from beating forty 4.8s.
+
+Quality depends only on the practitioner, so it is stored: ``practitioners.search_quality`` is a
+generated column (migration 0008) with a public index, which lets a broad search take its best
+candidates in index order. ``quality_of`` is the same formula in Python, for tests and tools.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func
+from sqlalchemy import ColumnElement, SQLColumnExpression
 
 from klearkarma.practitioners.models import Practitioner
 
@@ -25,20 +29,16 @@ PRIOR_WEIGHT = 5.0
 SESSIONS_SATURATION = 1000
 
 
-def bayesian_rating() -> ColumnElement[Any]:
-    """The rating pulled towards the prior until reviews outweigh it, scaled to 0..1."""
-    count = cast(Practitioner.review_count, Float)
-    rating = cast(Practitioner.rating, Float)
-    return (PRIOR_WEIGHT * PRIOR_MEAN + count * rating) / (PRIOR_WEIGHT + count) / 5.0
+def quality_of(rating: float, review_count: int, total_sessions: int) -> float:
+    """What ``practitioners.search_quality`` holds for these figures (0..1)."""
+    bayesian = (PRIOR_WEIGHT * PRIOR_MEAN + review_count * rating) / (PRIOR_WEIGHT + review_count)
+    sessions = min(1.0, math.log(1.0 + total_sessions) / math.log(1.0 + SESSIONS_SATURATION))
+    return 0.75 * bayesian / 5.0 + 0.25 * sessions
 
 
-def popularity() -> ColumnElement[Any]:
-    sessions = func.ln(1.0 + cast(Practitioner.total_sessions, Float))
-    return func.least(1.0, sessions / math.log(1.0 + SESSIONS_SATURATION))
-
-
-def quality() -> ColumnElement[Any]:
-    return 0.75 * bayesian_rating() + 0.25 * popularity()
+def quality() -> SQLColumnExpression[Any]:
+    """The stored quality of the practitioner row in the query."""
+    return Practitioner.search_quality
 
 
 def text_relevance(
@@ -47,5 +47,5 @@ def text_relevance(
     return 0.8 * coverage + 0.2 * rank
 
 
-def blended(text: ColumnElement[Any]) -> ColumnElement[Any]:
-    return text * (0.8 + 0.2 * quality())
+def blended(text: ColumnElement[Any], quality: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    return text * (0.8 + 0.2 * quality)

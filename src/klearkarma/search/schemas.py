@@ -66,6 +66,9 @@ class QueryInfo(ApiModel):
 
 
 class PractitionerSearchOut(QueryInfo):
+    # True when more practitioners matched than a search ranks (1,000): the total and the facets
+    # then describe the best 1,000, and the real number is larger.
+    total_is_lower_bound: bool = False
     results: list[PractitionerHit]
     facets: Facets
 

@@ -5,31 +5,42 @@ query (``practitioners.service``'s visibility condition and filters, so search c
 practitioner the directory hides, and a filter means exactly the same thing in both places) and
 adds the text match, ranking and facets on top.
 
-One statement computes the set of matches once (a CTE) and returns the total, the ids of the asked
-page and every facet; a second loads the page's rows with their highlighted snippets.
+One statement takes the matches (at most ``CANDIDATES + 1`` of them, in an order an index can
+give), and returns how many it found, the asked page as the API's JSON (summaries, scores,
+highlighted snippets) and every facet. See docs/search.md for why broad searches are bounded.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     CTE,
     Boolean,
     ColumnElement,
+    Float,
+    Integer,
+    Numeric,
     Select,
     SQLColumnExpression,
+    Text,
+    bindparam,
     case,
+    cast,
+    column,
     func,
-    literal,
+    literal_column,
     null,
     select,
+    table,
+    text,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.core.errors import ValidationFailed
@@ -42,6 +53,11 @@ from klearkarma.search.facets import facet_columns, read_facets
 from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, SearchSort
 from klearkarma.search.spelling import analyse
 
+# Matches ranked, counted and faceted per search; beyond it the total is a lower bound.
+CANDIDATES = 1000
+# Plan each search for its own words and filters. A cached generic plan cannot know whether
+# "yoga" (21,000 matches: walk the quality index) or "vipassana" (40: read them all) was asked.
+CUSTOM_PLANS = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
 MAX_SLOT_WINDOW_DAYS = 62
 DEFAULT_SLOT_WINDOW_DAYS = 14
 HEADLINE_OPTIONS = (
@@ -74,30 +90,68 @@ def slot_window(first: date | None, last: date | None) -> SlotWindow | None:
 
 @dataclass(frozen=True, slots=True)
 class Matching:
-    """How one attempt matches text: its condition, relevance and the query for snippets."""
+    """How one attempt matches text: its mode and words (the words reach SQL as parameters)."""
 
     mode: MatchMode
-    condition: ColumnElement[bool] | None
-    score: ColumnElement[Any]
-    query: ColumnElement[Any] | None
+    words: tuple[str, ...] = ()
+
+    @property
+    def condition(self) -> ColumnElement[bool] | None:
+        """The text condition on ``practitioners``, with the words as values."""
+        if self.mode == "browse":
+            return None
+        query = (
+            tsq.all_of(tsq.Terms(self.words))
+            if self.mode == "all"
+            else tsq.any_of(tsq.Terms(self.words))
+        )
+        return tsq.matches(Practitioner.search_vector, query)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Values of the word parameters of the cached ranking and snippet expressions."""
+        if self.mode == "browse":
+            return {}
+        return {"q_all": " ".join(self.words)} | {f"q_{i}": w for i, w in enumerate(self.words)}
+
+    def query(self) -> ColumnElement[Any] | None:
+        """The tsquery over the word parameters (``params``), for ranking and snippets."""
+        if self.mode == "browse":
+            return None
+        if self.mode == "all":
+            return tsq.all_of(bindparam("q_all", type_=Text))
+        words = [tsq.word_query(bindparam(f"q_{i}", type_=Text)) for i in range(len(self.words))]
+        return functools.reduce(lambda a, b: a.op("||", return_type=TSQUERY)(b), words)
+
+    def score(
+        self, vector: SQLColumnExpression[Any], quality: SQLColumnExpression[Any]
+    ) -> ColumnElement[Any]:
+        """The ranking formula over a row's document and stored quality (see ranking.py)."""
+        query = self.query()
+        if query is None:
+            return quality  # type: ignore[return-value]
+        if self.mode == "all":
+            return ranking.blended(ranking.text_relevance(1.0, tsq.rank(vector, query)), quality)
+        hits = [
+            case(
+                (tsq.matches(vector, tsq.word_query(bindparam(f"q_{i}", type_=Text))), 1.0),
+                else_=0.0,
+            )
+            for i in range(len(self.words))
+        ]
+        coverage = sum(hits[1:], hits[0]) * (1.0 / len(hits))
+        return ranking.blended(ranking.text_relevance(coverage, tsq.rank(vector, query)), quality)
 
 
 def matching(terms: tsq.Terms, mode: MatchMode) -> Matching:
-    vector = Practitioner.search_vector
     if mode == "browse" or not terms.words:
-        return Matching("browse", None, ranking.quality(), None)
-    if mode == "all":
-        query = tsq.all_of(terms)
-        text = ranking.text_relevance(1.0, tsq.rank(vector, query))
-        return Matching("all", tsq.matches(vector, query), ranking.blended(text), query)
-    query = tsq.any_of(terms)
-    hits = [case((tsq.matches(vector, tsq.word_query(w)), 1.0), else_=0.0) for w in terms.words]
-    coverage = sum(hits[1:], hits[0]) * (1.0 / len(hits))
-    text = ranking.text_relevance(coverage, tsq.rank(vector, query))
-    return Matching("any", tsq.matches(vector, query), ranking.blended(text), query)
+        return Matching("browse")
+    return Matching(mode, terms.words)
 
 
-def _ordering(sort: SearchSort, c: Any) -> list[Any]:
+def _order(sort: SearchSort, c: Any, *, relevance: Any) -> list[Any]:
+    """The order of a sort over columns ``c``; ``relevance`` is the key for relevance."""
+    keys: list[Any]
     if sort is SearchSort.DISTANCE:
         keys = [c.distance_km.asc()]
     elif sort is SearchSort.PRICE:
@@ -107,13 +161,35 @@ def _ordering(sort: SearchSort, c: Any) -> list[Any]:
     elif sort is SearchSort.RATING:
         keys = [c.rating.desc(), c.review_count.desc()]
     else:
-        keys = [c.score.desc()]
+        keys = [relevance.desc()]
     return [*keys, c.id]  # the id makes pages stable under ties
 
 
-def _matches(
-    filters: DirectoryFilters, window: SlotWindow | None, how: Matching
-) -> tuple[CTE, bool]:
+_P = Practitioner
+CANDIDATE_COLUMNS = (
+    _P.id, _P.display_name, _P.headline, _P.specializations, _P.languages, _P.experience_years,
+    _P.hourly_rate, _P.currency, _P.rating, _P.review_count, _P.total_sessions, _P.city,
+    _P.country, _P.offers_online, _P.offers_in_person, _P.verification_status, _P.search_vector,
+    _P.search_quality,
+)  # fmt: skip
+# What the ranking, facet and page part of the statement reads: the candidates, by name.
+_CANDIDATES = table(
+    "candidates",
+    *(column(c.key, c.type) for c in CANDIDATE_COLUMNS),
+    column("distance_km", Float),
+)
+
+
+def _candidates(
+    filters: DirectoryFilters, window: SlotWindow | None, how: Matching, sort: SearchSort
+) -> CTE:
+    """At most ``CANDIDATES + 1`` matches, taken in the page's own order, except that relevance
+    (which needs each row's text rank) takes them by stored quality, through its index.
+
+    With no more than ``CANDIDATES`` matches this is every match, and everything after it is
+    exact. With more, the extra row only says so: the total becomes a lower bound and the facets
+    and pages cover the first ``CANDIDATES``.
+    """
     base, distance = directory_query(filters)
     conditions: list[ColumnElement[bool]] = []
     if how.condition is not None:
@@ -122,25 +198,104 @@ def _matches(
         conditions.append(
             func.search_has_hours(Practitioner.id, window.first, window.last, type_=Boolean)
         )
-    matches = (
-        base.with_only_columns(
-            Practitioner.id,
-            Practitioner.specializations,
-            Practitioner.languages,
-            Practitioner.city,
-            Practitioner.offers_online,
-            Practitioner.offers_in_person,
-            Practitioner.hourly_rate,
-            Practitioner.rating,
-            Practitioner.review_count,
-            Practitioner.experience_years,
-            how.score.label("score"),
-            (distance if distance is not None else null()).label("distance_km"),
-        )
-        .where(*conditions)
-        .cte("matches")
+    located = (distance if distance is not None else null()).label("distance_km")
+    order = _order(
+        sort,
+        _Keys(distance_km=distance if distance is not None else null()),
+        relevance=Practitioner.search_quality,
     )
-    return matches, distance is not None
+    return (
+        base.with_only_columns(*CANDIDATE_COLUMNS, located)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(CANDIDATES + 1)
+        .cte("candidates")
+    )
+
+
+class _Keys:
+    """Practitioner's sort columns, plus the distance expression of this search."""
+
+    def __init__(self, distance_km: Any) -> None:
+        self.distance_km = distance_km
+        self.hourly_rate = Practitioner.hourly_rate
+        self.experience_years = Practitioner.experience_years
+        self.rating = Practitioner.rating
+        self.review_count = Practitioner.review_count
+        self.id = Practitioner.id
+
+
+def _result_json(c: Any, snippet: ColumnElement[Any]) -> ColumnElement[Any]:
+    """One result as the API shows it: the directory's practitioner summary, score, snippet."""
+    distance = func.round(cast(c.distance_km, Numeric), 2)
+    return func.json_build_object(
+        "id", c.id,
+        "displayName", c.display_name,
+        "headline", c.headline,
+        "specializations", c.specializations,
+        "languages", c.languages,
+        "experienceYears", c.experience_years,
+        "hourlyRate", cast(c.hourly_rate, Text),
+        "currency", c.currency,
+        "rating", cast(c.rating, Float),
+        "reviewCount", c.review_count,
+        "totalSessions", c.total_sessions,
+        "city", c.city,
+        "country", c.country,
+        "offersOnline", c.offers_online,
+        "offersInPerson", c.offers_in_person,
+        "verificationStatus", c.verification_status,
+        "distanceKm", distance,
+        "score", cast(func.round(cast(c.score, Numeric), 6), Float),
+        "snippet", snippet,
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=128)
+def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
+    """Everything after the candidates, built once per shape (building it costs milliseconds):
+    ranking, the page as JSON with snippets, the facets. Parameters: ``cap``, ``page_offset``,
+    ``page_limit`` and the words (``Matching.params``)."""
+    how = Matching(mode, tuple("" for _ in range(words)))
+    c = _CANDIDATES.c
+    kept = (
+        select(_CANDIDATES)
+        .order_by(*_order(sort, c, relevance=c.search_quality))
+        .limit(bindparam("cap", type_=Integer))
+        .cte("kept")
+    )
+    k = kept.c
+    scored = select(
+        *(col for col in k if col.key not in ("search_vector", "search_quality")),
+        how.score(k.search_vector, k.search_quality).label("score"),
+    ).subquery("scored")
+    page_rows = (
+        select(scored)
+        .order_by(*_order(sort, scored.c, relevance=scored.c.score))
+        .offset(bindparam("page_offset", type_=Integer))
+        .limit(bindparam("page_limit", type_=Integer))
+    ).subquery("page_rows")
+    r = page_rows.c
+    escaped_headline = _escaped(Practitioner.headline)
+    query = how.query()
+    snippet: ColumnElement[Any] = escaped_headline
+    if query is not None:
+        source = func.concat_ws(" — ", Practitioner.headline, Practitioner.bio)
+        marked = func.ts_headline(tsq.CONFIG, _escaped(source), query, HEADLINE_OPTIONS)
+        snippet = func.coalesce(func.nullif(marked, ""), escaped_headline)
+    results = func.json_agg(
+        aggregate_order_by(_result_json(r, snippet), *_order(sort, r, relevance=r.score))
+    )
+    page_json = (
+        select(func.coalesce(results, literal_column("'[]'::json")))
+        .select_from(page_rows.join(Practitioner, Practitioner.id == r.id))
+        .scalar_subquery()
+    )
+    return select(
+        select(func.count()).select_from(_CANDIDATES).scalar_subquery().label("found"),
+        page_json.label("page"),
+        *facet_columns(kept),
+    )
 
 
 def search_statement(
@@ -149,29 +304,14 @@ def search_statement(
     how: Matching,
     sort: SearchSort,
     page: PageParams,
-) -> Select[Any]:
-    """One row: ``total``, ``page`` (``[[id, score, distance], ...]`` in order) and the facets."""
-    matches, _ = _matches(filters, window, how)
-    c = matches.c
-    page_rows = (
-        select(c.id, c.score, c.distance_km, c.hourly_rate, c.experience_years, c.rating)
-        .add_columns(c.review_count)
-        .order_by(*_ordering(sort, c))
-        .offset(page.offset)
-        .limit(page.limit)
-        .subquery()
+) -> tuple[Select[Any], dict[str, Any]]:
+    """One row: ``found`` (matches, at most ``CANDIDATES + 1``), ``page`` (the page's results as
+    JSON objects, in order) and the facets; with the parameter values to execute it with."""
+    statement = _ranked(how.mode, len(how.words), sort).add_cte(
+        _candidates(filters, window, how, sort)
     )
-    ids = func.json_agg(
-        aggregate_order_by(
-            func.json_build_array(page_rows.c.id, page_rows.c.score, page_rows.c.distance_km),
-            *_ordering(sort, page_rows.c),
-        )
-    )
-    return select(
-        select(func.count()).select_from(matches).scalar_subquery().label("total"),
-        select(ids).scalar_subquery().label("page"),
-        *facet_columns(matches),
-    )
+    params = {"cap": CANDIDATES, "page_offset": page.offset, "page_limit": page.limit}
+    return statement, params | how.params
 
 
 def _escaped(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
@@ -180,24 +320,6 @@ def _escaped(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
         value = func.replace(value, raw, entity)
     return func.replace(value, "'", "&#39;")
-
-
-async def _load_page(
-    session: AsyncSession, ids: list[uuid.UUID], query: ColumnElement[Any] | None
-) -> dict[uuid.UUID, tuple[Practitioner, str]]:
-    if not ids:
-        return {}
-    source = func.concat_ws(" — ", Practitioner.headline, Practitioner.bio)
-    snippet = (
-        func.ts_headline(tsq.CONFIG, _escaped(source), query, HEADLINE_OPTIONS)
-        if query is not None
-        else literal("")
-    )
-    rows = await session.execute(select(Practitioner, snippet).where(Practitioner.id.in_(ids)))
-    loaded: dict[uuid.UUID, tuple[Practitioner, str]] = {}
-    for practitioner, text in rows:
-        loaded[practitioner.id] = (practitioner, text or html.escape(practitioner.headline))
-    return loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,11 +331,57 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Found:
+    """One search's answer as the database gave it: the results already in their API JSON."""
+
+    results: list[dict[str, Any]]
+    results_json: bytes
+    total: int
+    total_is_lower_bound: bool
+    facets: Facets
+    info: QueryInfo
+
+
+@dataclass(frozen=True, slots=True)
 class PractitionerResults:
     hits: list[Hit]
     total: int
     facets: Facets
     info: QueryInfo
+    total_is_lower_bound: bool = False  # more than CANDIDATES matched: "total or more"
+
+
+async def find_practitioners(
+    session: AsyncSession,
+    raw_query: str | None,
+    filters: DirectoryFilters,
+    window: SlotWindow | None,
+    sort: SearchSort,
+    page: PageParams,
+) -> Found:
+    """Matches of every word first; if none, matches of any word, ranked by how many matched."""
+    filters.check()
+    if sort is SearchSort.DISTANCE and filters.lat is None:
+        raise ValidationFailed([("sort", "sorting by distance needs lat and lng")])
+    typed = tsq.parse(raw_query)
+    terms, corrections = await analyse(session, typed)
+    if not terms.words:
+        await session.execute(CUSTOM_PLANS)  # analyse asks for them when there are words
+    how = matching(terms, "all")
+    row = (await session.execute(*search_statement(filters, window, how, sort, page))).one()
+    if row.found == 0 and len(terms.words) > 1:
+        how = matching(terms, "any")
+        row = (await session.execute(*search_statement(filters, window, how, sort, page))).one()
+    found = int(row.found)
+    results_json = row.page.encode() if isinstance(row.page, str) else orjson.dumps(row.page)
+    return Found(
+        results=orjson.loads(results_json),
+        results_json=results_json,
+        total=min(found, CANDIDATES),
+        total_is_lower_bound=found > CANDIDATES,
+        facets=read_facets(row),
+        info=query_info(typed, terms, corrections, how.mode),
+    )
 
 
 async def search_practitioners(
@@ -224,28 +392,23 @@ async def search_practitioners(
     sort: SearchSort,
     page: PageParams,
 ) -> PractitionerResults:
-    """Matches of every word first; if none, matches of any word, ranked by how many matched."""
-    filters.check()
-    if sort is SearchSort.DISTANCE and filters.lat is None:
-        raise ValidationFailed([("sort", "sorting by distance needs lat and lng")])
-    typed = tsq.parse(raw_query)
-    terms, corrections = await analyse(session, typed)
-    how = matching(terms, "all")
-    row = (await session.execute(search_statement(filters, window, how, sort, page))).one()
-    if row.total == 0 and len(terms.words) > 1:
-        how = matching(terms, "any")
-        row = (await session.execute(search_statement(filters, window, how, sort, page))).one()
-    page_json = row.page or []
-    loaded = await _load_page(session, [uuid.UUID(item[0]) for item in page_json], how.query)
-    hits = []
-    for raw_id, score, distance_km in page_json:
-        practitioner, snippet = loaded[uuid.UUID(raw_id)]
-        hits.append(Hit(practitioner, round(float(score), 6), distance_km, snippet))
+    """``find_practitioners`` with each result's practitioner loaded (for server-side pages)."""
+    found = await find_practitioners(session, raw_query, filters, window, sort, page)
+    ids = [uuid.UUID(item["id"]) for item in found.results]
+    loaded = {
+        p.id: p for p in await session.scalars(select(Practitioner).where(Practitioner.id.in_(ids)))
+    }
+    hits = [
+        Hit(loaded[uuid.UUID(item["id"])], item["score"], item["distanceKm"], item["snippet"])
+        for item in found.results
+        if uuid.UUID(item["id"]) in loaded
+    ]
     return PractitionerResults(
         hits=hits,
-        total=int(row.total),
-        facets=read_facets(row),
-        info=query_info(typed, terms, corrections, how.mode),
+        total=found.total,
+        facets=found.facets,
+        info=found.info,
+        total_is_lower_bound=found.total_is_lower_bound,
     )
 
 
