@@ -243,18 +243,29 @@ async def test_mailbox_does_not_exist_in_the_test_environment(
 
     assert platform.settings.env == "test"
     assert_not_found(listing)
-    assert_not_found(page)
     assert_not_found(one)
+    # A browser asking for a page that does not exist gets the web app's HTML 404 page.
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
 
 
 async def test_mailbox_does_not_exist_in_production(
     tmp_path: Path, database_url: str, db: Database, cache: CacheBackend
 ) -> None:
-    settings = make_settings(tmp_path, database_url, env="production", secret_key="k" * 40)
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        env="production",
+        secret_key="k" * 40,
+        payment_gateway="stripe",
+        stripe_secret_key="sk_test_offline",
+        stripe_webhook_secret="whsec_offline",
+    )
     production = Platform.build(settings, database_url=database_url, db=db, cache=cache)
 
     async with client_for(production) as http:
         response = await http.get("/dev/mailbox", headers=JSON)
+    await production.gateway.aclose()
 
     assert_not_found(response)
 
