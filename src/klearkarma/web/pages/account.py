@@ -352,8 +352,9 @@ async def delete_account(
             },
             status_code=422,
         )
+    platform = platform_of(request)
     await privacy.erase_account(
-        session, platform_of(request).storage, account, account_context(request).client
+        session, platform.storage, platform.cache, account, account_context(request).client
     )
     response = redirect(
         request, "/", "Your account and personal data have been erased. Goodbye.", "info"

@@ -13,7 +13,8 @@ from klearkarma.core.errors import AppError
 from klearkarma.identity import accounts, events, sessions, web_sessions
 from klearkarma.identity.errors import MfaRequired
 from klearkarma.identity.models import UserType
-from klearkarma.identity.schemas import ForgotPasswordIn, LoginIn, RegisterIn
+from klearkarma.identity.profile import update_profile
+from klearkarma.identity.schemas import ForgotPasswordIn, LoginIn, ProfileIn, RegisterIn
 from klearkarma.web.forms import FormErrors, refusable
 from klearkarma.web.pages import page_router
 from klearkarma.web.rendering import redirect, render
@@ -25,6 +26,7 @@ from klearkarma.web.session import (
     safe_next,
     start_cookie_session,
 )
+from klearkarma.web.slots import ZONES
 
 router = page_router()
 
@@ -150,9 +152,14 @@ async def signup(
     email: Text = "",
     password: Secret = "",
     user_type: Annotated[str, Form(max_length=20)] = "seeker",
+    timezone: Annotated[str, Form(max_length=64)] = "",
     next: Text = "/",
 ) -> Response:
-    """Register, sign in, and send the email-verification link."""
+    """Register, sign in, and send the email-verification link.
+
+    The browser's time zone (filled in by app.js) becomes the account's, so times read right from
+    the first page; without JavaScript the default zone stays and can be changed in settings.
+    """
     values = {"first_name": first_name, "last_name": last_name, "email": email}
     values["user_type"] = user_type if user_type in ("seeker", "practitioner") else "seeker"
     try:
@@ -166,7 +173,7 @@ async def signup(
                     "userType": values["user_type"],
                 }
             )
-            _, issued = await accounts.register(
+            user, issued = await accounts.register(
                 session,
                 account_context(request),
                 email=str(body.email),
@@ -176,6 +183,8 @@ async def signup(
                 user_type=UserType(body.user_type),
                 phone=None,
             )
+            if timezone in ZONES:
+                update_profile(user, ProfileIn(timezone=timezone))
     except (AppError, ValidationError) as exc:
         errors = FormErrors.of(exc)
         if isinstance(exc, AppError) and exc.status_code == 409:
