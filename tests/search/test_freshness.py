@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 from sqlalchemy import select
 
+from klearkarma.bookings.models import Booking, BookingStatus
 from klearkarma.core.cache import CacheBackend
 from klearkarma.core.db import Database
-from klearkarma.practitioners.models import Practitioner
+from klearkarma.practitioners.models import Practitioner, ServiceMode
+from klearkarma.reviews import service as reviews
 from klearkarma.search.cache import VERSION_KEY
-from tests.identity.helpers import admin_headers
+from tests.factories import make_review, make_user
+from tests.identity.helpers import PASSWORD, admin_headers
 from tests.practitioners.helpers import verified_with_rules
 from tests.search.helpers import ids, search
 
@@ -97,3 +102,76 @@ async def test_suspension_and_verification_change_search_at_once(
     assert while_suspended == []
     assert after_reactivation == shown
     assert after_rejection == []
+
+
+async def test_a_completed_session_shows_in_search_at_once(
+    client: httpx.AsyncClient, db: Database, cache: CacheBackend
+) -> None:
+    owner, practitioner_id, service_id = await verified_with_rules(client, db)
+    async with db.transaction() as session:
+        seeker = await make_user(session)
+        started = datetime.now(UTC) - timedelta(hours=2)
+        booking = Booking(
+            seeker_id=seeker.id,
+            practitioner_id=uuid.UUID(practitioner_id),
+            service_id=uuid.UUID(service_id),
+            status=BookingStatus.CONFIRMED,
+            mode=ServiceMode.ONLINE,
+            scheduled_at=started,
+            ends_at=started + timedelta(hours=1),
+            duration_minutes=60,
+            total_amount=Decimal("1500.00"),
+            commission_amount=Decimal("225.00"),
+        )
+        session.add(booking)
+    before = await search(client, q="iyengar")
+    assert await search(client, q="iyengar") == before  # answered again, from the caches
+
+    completed = await client.post(f"/v1/bookings/{booking.id}/complete", json={}, headers=owner)
+    after = await search(client, q="iyengar")
+
+    assert completed.status_code == 200, completed.text
+    assert [r["totalSessions"] for r in before["data"]["results"]] == [0]
+    assert [r["totalSessions"] for r in after["data"]["results"]] == [1]
+    assert after["data"]["results"][0]["score"] > before["data"]["results"][0]["score"]
+
+
+async def test_a_new_rating_shows_in_search_at_once(
+    client: httpx.AsyncClient, db: Database, cache: CacheBackend
+) -> None:
+    _, practitioner_id, _ = await verified_with_rules(client, db)
+    before = await search(client, q="iyengar", minRating=4)
+    assert await search(client, q="iyengar", minRating=4) == before
+    async with db.transaction() as session:
+        practitioner = await session.get(Practitioner, uuid.UUID(practitioner_id))
+        assert practitioner is not None
+        await make_review(session, practitioner, 5)
+        await make_review(session, practitioner, 4)
+    assert await search(client, q="iyengar", minRating=4) == before  # rows alone change nothing
+
+    async with db.transaction() as session:
+        await reviews.refresh_rating(session, cache, uuid.UUID(practitioner_id))
+    after = await search(client, q="iyengar", minRating=4)
+
+    assert before["data"]["results"] == []
+    assert [(r["id"], r["rating"], r["reviewCount"]) for r in after["data"]["results"]] == [
+        (practitioner_id, 4.5, 2)
+    ]
+
+
+async def test_an_erased_practitioner_leaves_search_at_once(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    owner, practitioner_id, _ = await verified_with_rules(client, db)
+    assert ids(await search(client, q="iyengar")) == [practitioner_id]
+
+    erased = await client.request(
+        "DELETE",
+        "/v1/users/account",
+        json={"confirm": "DELETE", "password": PASSWORD},
+        headers=owner,
+    )
+
+    assert erased.status_code == 200, erased.text
+    assert ids(await search(client, q="iyengar")) == []
+    assert ids(await search(client, q="yoga")) == []

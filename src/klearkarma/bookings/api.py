@@ -212,13 +212,15 @@ async def start(
 @router.post("/{booking_id}/complete", response_model=Envelope[BookingOut])
 async def complete(
     booking_id: uuid.UUID,
+    request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     body: CompleteIn | None = None,
 ) -> Envelope[BookingOut]:
     """Practitioner: close the session with private session notes."""
     notes = body.notes if body is not None else None
-    return ok(out(await lifecycle.complete(session, principal, booking_id, notes)))
+    cache = platform_of(request).cache
+    return ok(out(await lifecycle.complete(session, cache, principal, booking_id, notes)))
 
 
 @router.post("/{booking_id}/no-show", response_model=Envelope[BookingOut])

@@ -588,7 +588,11 @@ async def _finish(
 
 
 async def complete(
-    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, notes: str | None
+    session: AsyncSession,
+    cache: CacheBackend,
+    principal: Principal,
+    booking_id: uuid.UUID,
+    notes: str | None,
 ) -> BookingView:
     view = await _finish(
         session,
@@ -599,7 +603,7 @@ async def complete(
     )
     view.booking.session_notes = notes
     await session.flush()
-    await practitioners.record_completed_session(session, view.booking.practitioner_id)
+    await practitioners.record_completed_session(session, cache, view.booking.practitioner_id)
     return view
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.core.cache import CacheBackend
 from klearkarma.core.db import as_dict
 from klearkarma.core.storage import Storage
 from klearkarma.identity import events, sessions
@@ -147,7 +148,11 @@ async def export_everything(session: AsyncSession, user: User) -> dict[str, Any]
 
 
 async def erase_account(
-    session: AsyncSession, storage: Storage, user: User, client: events.Client
+    session: AsyncSession,
+    storage: Storage,
+    cache: CacheBackend,
+    user: User,
+    client: events.Client,
 ) -> None:
     """Erase a person everywhere; bookings and money stay, pointing at the anonymised account."""
     from klearkarma.bookings import service as bookings
@@ -155,7 +160,7 @@ async def erase_account(
     from klearkarma.practitioners import service as practitioners
     from klearkarma.reviews import service as reviews
 
-    await practitioners.erase_for_user(session, user.id)
+    await practitioners.erase_for_user(session, cache, user.id)
     await bookings.erase_for_user(session, user.id)
     await reviews.erase_for_user(session, user.id)
     email, phone = await erase_identity(session, storage, user, client)

@@ -217,7 +217,8 @@ async def erase_account(
         body.password and verify_password(body.password, user.password_hash)
     ):
         raise ValidationFailed([("password", "Enter your current password to confirm.")])
-    await privacy.erase_account(session, platform_of(request).storage, user, client)
+    platform = platform_of(request)
+    await privacy.erase_account(session, platform.storage, platform.cache, user, client)
     return ok(MessageOut(message="Your account and personal data have been erased."))
 
 

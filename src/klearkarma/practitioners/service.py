@@ -28,6 +28,7 @@ from klearkarma.practitioners.models import (
     VerificationStatus,
 )
 from klearkarma.practitioners.schemas import PractitionerSort
+from klearkarma.search import cache as search_cache
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = 111.045
@@ -250,13 +251,18 @@ async def set_active_for_user(session: AsyncSession, user_id: uuid.UUID, active:
     )
 
 
-async def erase_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Anonymise a practitioner profile; the row stays because bookings and money refer to it."""
+async def erase_for_user(session: AsyncSession, cache: CacheBackend, user_id: uuid.UUID) -> None:
+    """Anonymise a practitioner profile; the row stays because bookings and money refer to it.
+
+    The profile disappears from search and the directory, and so do cached answers naming it.
+    """
     practitioner_id = await session.scalar(
         select(Practitioner.id).where(Practitioner.user_id == user_id)
     )
     if practitioner_id is None:
         return
+    search_cache.changed(session, cache)
+    bump_availability(session, cache, practitioner_id)
     await session.execute(
         update(Practitioner)
         .where(Practitioner.id == practitioner_id)
@@ -309,13 +315,35 @@ def practitioner_tag(practitioner_id: uuid.UUID) -> str:
     return f"practitioner:{practitioner_id}"
 
 
-async def record_completed_session(session: AsyncSession, practitioner_id: uuid.UUID) -> None:
-    """Count a completed session on the public profile."""
+async def record_completed_session(
+    session: AsyncSession, cache: CacheBackend, practitioner_id: uuid.UUID
+) -> None:
+    """Count a completed session on the public profile (search ranks by it: cached search
+    answers are dropped when this commits)."""
     await session.execute(
         update(Practitioner)
         .where(Practitioner.id == practitioner_id)
         .values(total_sessions=Practitioner.total_sessions + 1)
     )
+    search_cache.changed(session, cache)
+
+
+async def record_rating(
+    session: AsyncSession,
+    cache: CacheBackend,
+    practitioner_id: uuid.UUID,
+    *,
+    rating: Decimal,
+    review_count: int,
+) -> None:
+    """Set the public rating, as the reviews context has averaged it (search ranks and filters
+    by it: cached search answers are dropped when this commits)."""
+    await session.execute(
+        update(Practitioner)
+        .where(Practitioner.id == practitioner_id)
+        .values(rating=rating, review_count=review_count)
+    )
+    search_cache.changed(session, cache)
 
 
 async def practitioner_id_of_user(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID | None:
