@@ -175,3 +175,37 @@ async def test_an_erased_practitioner_leaves_search_at_once(
     assert erased.status_code == 200, erased.text
     assert ids(await search(client, q="iyengar")) == []
     assert ids(await search(client, q="yoga")) == []
+
+
+async def test_suggestions_follow_renames_and_suspensions_at_once(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    admin = await admin_headers(client, db)
+    owner, practitioner_id, _ = await verified_with_rules(client, db, admin=admin)
+
+    async def names(prefix: str) -> list[tuple[str, str | None]]:
+        response = await client.get("/v1/search/suggestions", params={"q": prefix})
+        assert response.status_code == 200, response.text
+        return [
+            (s["text"], s["id"]) for s in response.json()["data"] if s["type"] == "practitioner"
+        ]
+
+    assert await names("zorawar") == []  # loads this process's suggestion lists
+    renamed = await client.put(
+        f"/v1/practitioners/{practitioner_id}",
+        json={"displayName": "Zorawar Quill"},
+        headers=owner,
+    )
+    after_rename = await names("zorawar")
+    async with db.transaction() as session:
+        user_id = await session.scalar(
+            select(Practitioner.user_id).where(Practitioner.id == uuid.UUID(practitioner_id))
+        )
+    suspended = await client.post(
+        f"/v1/admin/users/{user_id}/suspend", json={"reason": "fake credentials"}, headers=admin
+    )
+    after_suspension = await names("zorawar")
+
+    assert renamed.status_code == suspended.status_code == 200
+    assert after_rename == [("Zorawar Quill", practitioner_id)]
+    assert after_suspension == []

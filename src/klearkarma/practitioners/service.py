@@ -325,7 +325,7 @@ async def record_completed_session(
         .where(Practitioner.id == practitioner_id)
         .values(total_sessions=Practitioner.total_sessions + 1)
     )
-    search_cache.changed(session, cache)
+    search_cache.changed(session, cache, suggestions=False)
 
 
 async def record_rating(
@@ -343,7 +343,7 @@ async def record_rating(
         .where(Practitioner.id == practitioner_id)
         .values(rating=rating, review_count=review_count)
     )
-    search_cache.changed(session, cache)
+    search_cache.changed(session, cache, suggestions=False)
 
 
 async def practitioner_id_of_user(session: AsyncSession, user_id: uuid.UUID) -> uuid.UUID | None:

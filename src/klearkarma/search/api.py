@@ -156,10 +156,12 @@ async def suggest(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> Response:
     """Completions of a prefix: modalities, cities, service names, practitioner names."""
-
-    async def compute() -> Answer:
-        found = await suggestions.suggest(session, q, limit)
-        data = b"[" + b",".join(s.model_dump_json(by_alias=True).encode() for s in found) + b"]"
-        return data, None
-
-    return await _cached(request, "suggestions", compute)
+    # Answered from this process's sorted lists (see suggestions.py): cheaper than the shared
+    # cache would be, so only the short-lived response cache sits in front.
+    cache_response(request, SEARCH_TAG)
+    store = getattr(request.app.state, "search_suggestions", None)
+    if store is None:
+        store = request.app.state.search_suggestions = suggestions.SuggestionStore()
+    found = await suggestions.suggest(session, platform_of(request).cache, store, q, limit)
+    data = b"[" + b",".join(s.model_dump_json(by_alias=True).encode() for s in found) + b"]"
+    return _respond(data, None)

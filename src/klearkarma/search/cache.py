@@ -20,20 +20,26 @@ from klearkarma.core.db import after_commit
 from klearkarma.core.response_cache import invalidate
 
 VERSION_KEY = "search-version"
+# Moves only with changes that can add, rename or hide a suggestion (see suggestions.py).
+SUGGEST_VERSION_KEY = "search-suggest-version"
 SEARCH_TAG = "search"
 CACHE_SECONDS = 120
 _VERSION_TTL = 90 * 24 * 3600
 
 
-def changed(session: AsyncSession, cache: CacheBackend) -> None:
+def changed(session: AsyncSession, cache: CacheBackend, *, suggestions: bool = True) -> None:
     """Forget every cached search answer once ``session`` commits.
 
     Call it from any use case that changes what search shows: a profile edit, a service added,
-    changed or retired, a verification decision, a suspension, a rating.
+    changed or retired, a verification decision, a suspension, an erasure, a rating, a completed
+    session. ``suggestions=False`` (ratings, session counts) leaves the processes' suggestion
+    lists alone: nothing they hold changed.
     """
 
     async def forget() -> None:
         await cache.incr(VERSION_KEY, ttl=_VERSION_TTL)
+        if suggestions:
+            await cache.incr(SUGGEST_VERSION_KEY, ttl=_VERSION_TTL)
         await invalidate(cache, SEARCH_TAG)
 
     after_commit(session, forget)
