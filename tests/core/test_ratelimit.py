@@ -21,6 +21,9 @@ def test_route_classes() -> None:
     assert route_class("POST", "/v1/bookings") == "write"
     assert route_class("DELETE", "/v1/bookings/1") == "write"
     assert route_class("GET", "/v1/health") is None
+    assert route_class("POST", "/login") == "auth"  # the web app's credential forms
+    assert route_class("POST", "/forgot-password") == "auth"
+    assert route_class("GET", "/login") == "read"
     assert route_class("GET", "/metrics") is None
     assert route_class("OPTIONS", "/v1/bookings") is None
     assert route_class("POST", "/v1/payments/webhooks/stripe") is None

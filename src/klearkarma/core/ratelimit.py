@@ -32,6 +32,13 @@ _EXEMPT_PREFIXES = (
 )
 
 
+# The web app's credential forms spend the same tight budget as /v1/auth (a POST to any of them
+# checks a password, a code or a token, or sends an email).
+_CREDENTIAL_PAGES = frozenset(
+    {"/login", "/login/otp", "/signup", "/forgot-password", "/reset-password", "/verify-email"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
     requests: int
@@ -49,7 +56,7 @@ def route_class(method: str, path: str) -> str | None:
     """Which budget a request spends: credential endpoints are the tightest."""
     if path.startswith(_EXEMPT_PREFIXES) or method == "OPTIONS":
         return None
-    if path.startswith("/v1/auth/"):
+    if path.startswith("/v1/auth/") or (method == "POST" and path in _CREDENTIAL_PAGES):
         return "auth"
     if method in ("GET", "HEAD"):
         return "read"
