@@ -238,3 +238,40 @@ async def test_change_password_and_delete_account(client: httpx.AsyncClient, db:
         assert erased.deleted_at is not None
         assert erased.email != email
     assert "Sign out" not in (await get_page(client, "/")).text
+
+
+async def test_avatar_upload_stores_a_re_encoded_photo_and_refuses_a_non_image(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    import io
+
+    from PIL import Image
+
+    email = unique_email("photo")
+    await register(client, email=email)
+    await sign_in(client, email, PASSWORD)
+    png = io.BytesIO()
+    Image.new("RGB", (300, 200), (47, 107, 87)).save(png, "PNG")
+    token = csrf_of(await get_page(client, "/account"))
+
+    uploaded = await client.post(
+        "/account/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("me.png", png.getvalue(), "image/png")},
+        headers=HTML,
+    )
+    refused = await client.post(
+        "/account/avatar",
+        data={"csrf_token": token},
+        files={"avatar": ("me.png", b"not an image at all", "image/png")},
+        headers=HTML,
+    )
+
+    assert uploaded.status_code == 303
+    user = await _user(db, email)
+    assert user.avatar_key is not None
+    page = await get_page(client, "/account")
+    assert f"/v1/users/{user.id}/avatar?size=thumbnail" in page.text
+    assert refused.status_code == 422
+    assert 'href="#field-avatar"' in refused.text
+    assert (await _user(db, email)).avatar_key == user.avatar_key

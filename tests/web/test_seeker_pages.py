@@ -240,6 +240,10 @@ async def test_my_bookings_cancel_and_reschedule(
     listing = await get_page(client, "/bookings")
     assert f'href="/bookings/{booking.id}"' in listing.text
     new_start = local(days_ahead(6), 11)
+    week = await get_page(
+        client, f"/bookings/{booking.id}/reschedule?tz=Asia/Kolkata&week={days_ahead(6)}"
+    )
+    assert f'value="{new_start.isoformat()}"' in week.text
     moved = await post_form(
         client,
         f"/bookings/{booking.id}/reschedule",

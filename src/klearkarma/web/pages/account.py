@@ -135,10 +135,10 @@ async def upload_avatar(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    file: Annotated[UploadFile | None, File()] = None,
+    avatar: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """A new photo: checked by content, re-encoded without metadata, resized."""
-    data = await file.read(AVATAR_MAX_BYTES + 1) if file is not None else b""
+    data = await avatar.read(AVATAR_MAX_BYTES + 1) if avatar is not None else b""
     try:
         async with refusable(session):
             if not data:
