@@ -31,7 +31,7 @@ async def _user(db: Database, email: str) -> User:
         return found
 
 
-async def _enable_2fa(client: httpx.AsyncClient) -> pyotp.TOTP:
+async def _enable_2fa(client: httpx.AsyncClient) -> tuple[pyotp.TOTP, list[str]]:
     setup = await post_form(client, "/account/2fa/setup", {}, token_from="/account/security")
     secret = re.search(r"data-mfa-secret>([A-Z2-7 ]+)<", setup.text)
     assert secret is not None, setup.text
@@ -41,8 +41,9 @@ async def _enable_2fa(client: httpx.AsyncClient) -> pyotp.TOTP:
         data={"csrf_token": csrf_of(setup), "otp": totp.now()},
         headers=HTML,
     )
-    assert "data-recovery-codes" in enabled.text
-    return totp
+    codes = re.findall(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>", enabled.text)
+    assert len(codes) == 10
+    return totp, codes
 
 
 async def test_sign_up_signs_in_and_the_emailed_link_confirms_the_address(
@@ -129,7 +130,7 @@ async def test_two_factor_sign_in_asks_for_the_code_and_refuses_a_wrong_one(
     email = unique_email("careful")
     await register(client, email=email)
     await sign_in(client, email, PASSWORD)
-    totp = await _enable_2fa(client)
+    totp, codes = await _enable_2fa(client)
     await post_form(client, "/logout", {}, token_from="/")
 
     step = await post_form(client, "/login", {"email": email, "password": PASSWORD})
@@ -154,6 +155,20 @@ async def test_two_factor_sign_in_asks_for_the_code_and_refuses_a_wrong_one(
     )
     assert right.status_code == 303
     assert "Sign out" in (await get_page(client, "/")).text
+
+    # Turning it off needs a valid code too (the next TOTP step is spent: use a recovery code).
+    refused = await post_form(
+        client, "/account/2fa/disable", {"otp": "000000"}, token_from="/account/security"
+    )
+    turned_off = await post_form(
+        client,
+        "/account/2fa/disable",
+        {"otp": codes[0]},
+        token_from="/account/security",
+    )
+    assert refused.status_code == 422
+    assert turned_off.status_code == 303
+    assert "Set up two-factor" in (await get_page(client, "/account/security")).text
 
 
 async def test_settings_save_profile_consents_and_export(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
+from klearkarma.app import create_app
 from klearkarma.core.db import Database
 from klearkarma.identity.models import AuthSession, SecurityEvent
+from klearkarma.platform import Platform
 from tests.identity.helpers import PASSWORD, register, unique_email
 from tests.web.helpers import HTML, csrf_of, get_page, post_form, sign_in
 
@@ -151,3 +153,53 @@ async def test_manifest_and_service_worker_describe_the_installable_app(
     for icon in manifest.json()["icons"]:
         assert (await client.get(icon["src"])).status_code == 200
     assert "You are offline" in offline.text
+
+
+async def test_login_never_redirects_to_another_site(client: httpx.AsyncClient) -> None:
+    user = (await register(client, email=unique_email("web")))["user"]
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        response = await post_form(
+            client,
+            "/login",
+            {"email": user["email"], "password": PASSWORD, "next": target},
+            token_from="/login",
+        )
+        assert response.headers["location"] == "/"
+        await post_form(client, "/logout", {}, token_from="/")
+
+
+async def test_pages_need_a_login_and_come_back_after_it(client: httpx.AsyncClient) -> None:
+    user = (await register(client, email=unique_email("web")))["user"]
+
+    bounced = await get_page(client, "/account/privacy")
+    signed_in = await post_form(
+        client,
+        "/login",
+        {"email": user["email"], "password": PASSWORD, "next": "/account/privacy"},
+    )
+
+    assert bounced.status_code == 303
+    assert bounced.headers["location"] == "/login?next=/account/privacy"
+    assert signed_in.headers["location"] == "/account/privacy"
+
+
+async def test_a_crash_on_a_page_is_an_html_500_and_on_the_api_a_json_one(
+    platform: Platform,
+) -> None:
+    app = create_app(platform=platform)
+
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/boom", boom)
+    app.add_api_route("/v1/boom", boom)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        page = await http.get("/boom", headers=HTML)
+        api = await http.get("/v1/boom", headers=HTML)
+
+    assert page.status_code == 500
+    assert "Something went wrong on our side" in page.text
+    assert "secret internals" not in page.text
+    assert api.status_code == 500
+    assert api.json()["error"]["code"] == "INTERNAL_ERROR"
