@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from klearkarma.core.db import Database
 from klearkarma.identity.models import User
-from klearkarma.practitioners.models import AvailabilitySchedule
+from klearkarma.practitioners.models import AvailabilitySchedule, Practitioner
+from klearkarma.search import ranking
 from tests.factories import make_practitioner
 from tests.search.helpers import BANGALORE, ids, names, search, seed_market
 
@@ -271,3 +272,37 @@ async def test_distance_sort_needs_a_location(client: httpx.AsyncClient) -> None
     response = await client.get("/v1/search/practitioners", params={"sort": "distance"})
 
     assert response.status_code == 422
+
+
+async def test_results_are_the_directory_summary_plus_score_and_snippet(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    people = await seed_market(db)
+    where = {"lat": BANGALORE[0] + 0.01, "lng": BANGALORE[1], "radiusKm": 2000}
+
+    found = await search(client, q="reiki", **where)
+    listed = await client.get("/v1/practitioners", params={**where, "limit": 50})
+
+    directory = {item["id"]: item for item in listed.json()["data"]}
+    assert len(found["data"]["results"]) == 3
+    for result in found["data"]["results"]:
+        assert set(result) - set(directory[result["id"]]) == {"score", "snippet"}
+        assert {k: v for k, v in result.items() if k not in ("score", "snippet")} == directory[
+            result["id"]
+        ]
+    assert str(people["asha"].id) in directory
+
+
+async def test_the_stored_quality_is_the_documented_formula(db: Database) -> None:
+    async with db.transaction() as session:
+        for rating, reviews, sessions in [(0, 0, 0), (4.8, 30, 120), (5, 1, 2), (3.1, 200, 5000)]:
+            made = await make_practitioner(
+                session,
+                rating=Decimal(str(rating)),
+                review_count=reviews,
+                total_sessions=sessions,
+            )
+            stored = await session.scalar(
+                select(Practitioner.search_quality).where(Practitioner.id == made.id)
+            )
+            assert stored == pytest.approx(ranking.quality_of(rating, reviews, sessions))

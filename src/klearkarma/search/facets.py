@@ -9,7 +9,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, case, func, literal_column, select, true
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from klearkarma.search.schemas import FacetCount, Facets, ModeCounts, PriceBand
@@ -65,29 +77,31 @@ def _band(rate: ColumnElement[Any]) -> ColumnElement[int]:
 
 
 def facet_columns(matches: FromClause) -> list[ColumnElement[Any]]:
-    """The facet subqueries, labelled; ``read_facets`` turns a result row back into ``Facets``."""
+    """The facets as one text column ``facets`` (a JSON array: specializations, languages,
+    cities, modes, price bands): one value for the driver to pass on, parsed by ``read_facets``."""
     c = matches.c
     modes = select(
         func.json_build_array(
             func.count().filter(c.offers_online), func.count().filter(c.offers_in_person)
         )
     ).select_from(matches)
-    return [
-        _counts(_unnested(matches, c.specializations)).label("f_specializations"),
-        _counts(_unnested(matches, c.languages)).label("f_languages"),
-        _counts(_top(matches, c.city).where(c.city.is_not(None))).label("f_cities"),
-        modes.scalar_subquery().label("f_modes"),
-        _counts(_top(matches, _band(c.hourly_rate))).label("f_prices"),
-    ]
+    every = func.json_build_array(
+        _counts(_unnested(matches, c.specializations)),
+        _counts(_unnested(matches, c.languages)),
+        _counts(_top(matches, c.city).where(c.city.is_not(None))),
+        modes.scalar_subquery(),
+        _counts(_top(matches, _band(c.hourly_rate))),
+    )
+    return [cast(every, Text).label("facets")]
 
 
-def read_facets(row: Any) -> Facets:
-    bands = {int(index): int(count) for index, count in row.f_prices}
-    online, in_person = row.f_modes
+def read_facets(raw: str | bytes) -> Facets:
+    specializations, languages, cities, (online, in_person), prices = orjson.loads(raw)
+    bands = {int(index): int(count) for index, count in prices}
     return Facets(
-        specializations=[FacetCount(value=v, count=n) for v, n in row.f_specializations],
-        languages=[FacetCount(value=v, count=n) for v, n in row.f_languages],
-        cities=[FacetCount(value=v, count=n) for v, n in row.f_cities],
+        specializations=[FacetCount(value=v, count=n) for v, n in specializations],
+        languages=[FacetCount(value=v, count=n) for v, n in languages],
+        cities=[FacetCount(value=v, count=n) for v, n in cities],
         modes=ModeCounts(online=int(online), in_person=int(in_person)),
         price_bands=[
             PriceBand(key=_band_key(low, high), min=low, max=high, count=bands.get(index, 0))

@@ -54,7 +54,7 @@ from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, 
 from klearkarma.search.spelling import analyse
 
 # Matches ranked, counted and faceted per search; beyond it the total is a lower bound.
-CANDIDATES = 1000
+CANDIDATES = 500
 # Plan each search for its own words and filters. A cached generic plan cannot know whether
 # "yoga" (21,000 matches: walk the quality index) or "vipassana" (40: read them all) was asked.
 CUSTOM_PLANS = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
@@ -287,7 +287,7 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
         aggregate_order_by(_result_json(r, snippet), *_order(sort, r, relevance=r.score))
     )
     page_json = (
-        select(func.coalesce(results, literal_column("'[]'::json")))
+        select(cast(func.coalesce(results, literal_column("'[]'::json")), Text))
         .select_from(page_rows.join(Practitioner, Practitioner.id == r.id))
         .scalar_subquery()
     )
@@ -334,8 +334,7 @@ class Hit:
 class Found:
     """One search's answer as the database gave it: the results already in their API JSON."""
 
-    results: list[dict[str, Any]]
-    results_json: bytes
+    results_json: bytes  # a JSON array of the page's results, as the API shows them
     total: int
     total_is_lower_bound: bool
     facets: Facets
@@ -373,13 +372,12 @@ async def find_practitioners(
         how = matching(terms, "any")
         row = (await session.execute(*search_statement(filters, window, how, sort, page))).one()
     found = int(row.found)
-    results_json = row.page.encode() if isinstance(row.page, str) else orjson.dumps(row.page)
+    results_json = row.page.encode()  # text: passed on as it is, never decoded and encoded
     return Found(
-        results=orjson.loads(results_json),
         results_json=results_json,
         total=min(found, CANDIDATES),
         total_is_lower_bound=found > CANDIDATES,
-        facets=read_facets(row),
+        facets=read_facets(row.facets),
         info=query_info(typed, terms, corrections, how.mode),
     )
 
@@ -394,13 +392,14 @@ async def search_practitioners(
 ) -> PractitionerResults:
     """``find_practitioners`` with each result's practitioner loaded (for server-side pages)."""
     found = await find_practitioners(session, raw_query, filters, window, sort, page)
-    ids = [uuid.UUID(item["id"]) for item in found.results]
+    results = orjson.loads(found.results_json)
+    ids = [uuid.UUID(item["id"]) for item in results]
     loaded = {
         p.id: p for p in await session.scalars(select(Practitioner).where(Practitioner.id.in_(ids)))
     }
     hits = [
         Hit(loaded[uuid.UUID(item["id"])], item["score"], item["distanceKm"], item["snippet"])
-        for item in found.results
+        for item in results
         if uuid.UUID(item["id"]) in loaded
     ]
     return PractitionerResults(

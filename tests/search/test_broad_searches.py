@@ -1,0 +1,75 @@
+"""Broad searches rank, count and facet a bounded set of candidates, and say so."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from klearkarma.core.db import Database
+from klearkarma.search import service
+from tests.factories import make_practitioner
+from tests.search.helpers import names, search
+
+
+async def _five_breathwork_teachers(db: Database) -> None:
+    async with db.transaction() as session:
+        for index, (rating, reviews, rate) in enumerate(
+            [(4.9, 40, "3000"), (4.8, 30, "2500"), (4.7, 20, "900"), (4.0, 2, "800"), (0, 0, "700")]
+        ):
+            await make_practitioner(
+                session,
+                display_name=f"Teacher {index}",
+                specializations=["breathwork"],
+                rating=Decimal(str(rating)),
+                review_count=reviews,
+                hourly_rate=Decimal(rate),
+                city="Pune" if index % 2 else "Bangalore",
+            )
+
+
+async def test_past_the_candidate_limit_the_total_is_a_lower_bound(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CANDIDATES", 3)
+    await _five_breathwork_teachers(db)
+
+    body = await search(client, q="breathwork")
+
+    assert body["data"]["totalIsLowerBound"] is True
+    assert body["meta"]["pagination"]["total"] == 3
+    # The best three by reviews and sessions, ranked; the facets count those three.
+    assert names(body) == ["Teacher 0", "Teacher 1", "Teacher 2"]
+    assert body["data"]["facets"]["cities"] == [
+        {"value": "Bangalore", "count": 2},
+        {"value": "Pune", "count": 1},
+    ]
+
+
+async def test_a_sort_other_than_relevance_takes_its_candidates_in_its_own_order(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CANDIDATES", 3)
+    await _five_breathwork_teachers(db)
+
+    cheapest = await search(client, q="breathwork", sort="price", limit=2)
+    second_page = await search(client, q="breathwork", sort="price", limit=2, page=2)
+
+    # The cheapest of all matches, not the cheapest of the best-reviewed.
+    assert names(cheapest) == ["Teacher 4", "Teacher 3"]
+    assert names(second_page) == ["Teacher 2"]
+    assert cheapest["meta"]["pagination"] == {"page": 1, "limit": 2, "total": 3, "totalPages": 2}
+
+
+async def test_within_the_candidate_limit_everything_is_exact(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CANDIDATES", 5)
+    await _five_breathwork_teachers(db)
+
+    body = await search(client, q="breathwork")
+
+    assert body["data"]["totalIsLowerBound"] is False
+    assert body["meta"]["pagination"]["total"] == 5
+    assert sum(f["count"] for f in body["data"]["facets"]["cities"]) == 5
