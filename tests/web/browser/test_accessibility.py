@@ -92,3 +92,38 @@ def test_main_pages_have_no_serious_or_critical_violations(
 
     problems = {name: v for name, v in found.items() if v}
     assert not problems, json.dumps(problems, indent=2)
+
+
+def test_keyboard_only_skip_link_and_slot_choice(browser: Browser, web_server: str) -> None:
+    context = new_context(browser, web_server, PHONE, timezone_id="Asia/Kolkata")
+    page = context.new_page()
+    page.goto("/search?q=Ananya")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # visible when focused
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    page.get_by_role("link", name="Ananya Rao").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-slot-picker]")).to_have_attribute("data-slot-ready", re.compile("."))
+    radios = page.locator(".slot-option input")
+    radios.first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    expect(radios.nth(1)).to_be_checked()
+    # The focus ring is drawn on the visible label of the focused (visually hidden) radio.
+    outline = (
+        page.locator(".slot-option label")
+        .nth(1)
+        .evaluate("label => getComputedStyle(label).outlineStyle")
+    )
+    assert outline == "solid"
+    shoot(page, "a11y-keyboard-slot")
+    continue_button = page.get_by_role("button", name="Continue")
+    continue_button.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Review your booking")).to_be_visible()
+    context.close()
