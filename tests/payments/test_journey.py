@@ -57,6 +57,10 @@ async def test_book_pay_confirm_cancel_refund(
     }
     booking = (await client.get(f"/v1/bookings/{booking_id}", headers=seeker)).json()["data"]
     assert booking["status"] == "confirmed"
+    mails = await queued(platform.db, "notifications.send_email")
+    (receipt,) = [m for m in mails if m["subject"].startswith("Receipt KK-")]
+    assert receipt["subject"].endswith("1,500.00 INR paid")
+    assert "pm_card_visa" in receipt["text"]
     assert await earnings(client, calendar.owner) == {
         "available": "0.00",
         "pending": "1275.00",
@@ -84,6 +88,10 @@ async def test_book_pay_confirm_cancel_refund(
     ]
     assert (await earnings(client, calendar.owner))["pending"] == "0.00"
     await books_balance(platform)
+    mails = await queued(platform.db, "notifications.send_email")
+    assert [m["subject"] for m in mails if m["subject"].startswith("Refund")] == [
+        "Refund of 1,500.00 INR on its way"
+    ]
 
     history = (await client.get("/v1/payments/history", headers=seeker)).json()
     assert [p["id"] for p in history["data"]] == [data["paymentId"]]

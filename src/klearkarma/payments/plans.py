@@ -24,7 +24,7 @@ from klearkarma.core.cache import CacheBackend
 from klearkarma.core.errors import Conflict, Forbidden, NotFound
 from klearkarma.core.ids import uuid7
 from klearkarma.identity.policy import Principal
-from klearkarma.payments import ledger
+from klearkarma.payments import emails, ledger
 from klearkarma.payments.gateways.base import PaymentGateway
 from klearkarma.payments.ledger import credit, debit
 from klearkarma.payments.models import (
@@ -339,6 +339,7 @@ async def renew_due(
         else:  # the card was refused: the membership lapses
             bought.status = PurchaseStatus.EXPIRED
             await events.record(session, "plan.renewal_failed", bought.id, {})
+            await emails.renewal_declined(session, payment, plan.name)
     await session.flush()
     return renewed
 

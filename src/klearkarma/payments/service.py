@@ -28,7 +28,7 @@ from klearkarma.core.errors import AppError, Conflict, Forbidden, NotFound, Vali
 from klearkarma.core.ids import uuid7
 from klearkarma.core.pagination import PageParams
 from klearkarma.identity.policy import Principal
-from klearkarma.payments import ledger
+from klearkarma.payments import emails, ledger
 from klearkarma.payments.gateways.base import GatewayRefund, Intent, PaymentGateway
 from klearkarma.payments.ledger import credit, debit
 from klearkarma.payments.models import (
@@ -351,6 +351,7 @@ async def _settle(
         payment.id,
         {"amount": payment.amount, "currency": payment.currency, "purpose": payment.purpose},
     )
+    await emails.paid(session, payment)
     if payment.purpose is PaymentPurpose.BOOKING and payment.booking_id is not None:
         booking = await bookings.settlement_for_update(session, payment.booking_id)
         if booking.status is BookingStatus.PENDING:
@@ -458,6 +459,8 @@ async def refund(
         {"refundId": record.id, "amount": amount, "reason": reason},
         actor_id=requested_by,
     )
+    if record.status is not RefundStatus.FAILED:
+        await emails.refunded(session, payment, amount)
     return record
 
 
