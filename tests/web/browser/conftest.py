@@ -51,49 +51,56 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="package")
-def web_server(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running server with the demo marketplace loaded."""
+def web_database_url(server_url: str) -> Iterator[str]:
+    """The browser tests' server's database (tests that must set up rows a page cannot, such as
+    an admin account, which only the CLI creates, use it)."""
     _require_chromium()
     with scratch_database(server_url, "kk_web") as database_url:
         migrate.upgrade(database_url)
-        port = _free_port()
-        data_dir = tmp_path_factory.mktemp("web-server")
-        log_path = ROOT / "artifacts" / "web-server.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "KLEARKARMA_ENV": "development",
-            "DATABASE_URL": database_url,
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "DATA_DIR": str(data_dir),
-            "DEMO_DATA": "1",
-            "KLEARKARMA_RUN_WORKER": "false",
-            "KLEARKARMA_RATE_LIMIT_ENABLED": "false",
-            "KLEARKARMA_BCRYPT_ROUNDS": "4",
-            "KLEARKARMA_CACHE_PREFIX": f"kk-web-{uuid.uuid4().hex[:8]}:",
-            "KLEARKARMA_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "LOG_LEVEL": "WARNING",
-        }
-        base = f"http://127.0.0.1:{port}"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "klearkarma.cli", "serve"],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        yield database_url
+
+
+@pytest.fixture(scope="package")
+def web_server(web_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running server with the demo marketplace loaded."""
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("web-server")
+    log_path = ROOT / "artifacts" / "web-server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "KLEARKARMA_ENV": "development",
+        "DATABASE_URL": web_database_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "DATA_DIR": str(data_dir),
+        "DEMO_DATA": "1",
+        "KLEARKARMA_RUN_WORKER": "false",
+        "KLEARKARMA_RATE_LIMIT_ENABLED": "false",
+        "KLEARKARMA_BCRYPT_ROUNDS": "4",
+        "KLEARKARMA_CACHE_PREFIX": f"kk-web-{uuid.uuid4().hex[:8]}:",
+        "KLEARKARMA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "klearkarma.cli", "serve"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_healthy(base, process)
+            yield base
+        finally:
+            process.terminate()
             try:
-                _wait_until_healthy(base, process)
-                yield base
-            finally:
-                process.terminate()
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
 
 
 def _wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
