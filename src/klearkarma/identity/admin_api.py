@@ -1,4 +1,6 @@
-"""Admin routes of the identity context: users, suspension, flagged security events."""
+"""Admin routes of the identity context: users, suspension, flagged security events.
+
+Thin wrappers over ``identity.admin`` (the admin web pages call the same use cases)."""
 
 from __future__ import annotations
 
@@ -6,20 +8,16 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, or_, select
 
 from klearkarma.core.db import SessionDep
-from klearkarma.core.errors import Conflict, Forbidden, NotFound
 from klearkarma.core.pagination import PageDep
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
-from klearkarma.identity import events, sessions
+from klearkarma.identity import admin as accounts_admin
 from klearkarma.identity.deps import AdminPrincipal, ClientDep
-from klearkarma.identity.models import SecurityEvent, User, UserStatus, UserType
+from klearkarma.identity.models import UserStatus, UserType
 from klearkarma.identity.profile import profile_out
 from klearkarma.identity.schemas import ProfileOut, SecurityEventOut, SuspendIn
 from klearkarma.platform import platform_of
-from klearkarma.practitioners import service as practitioners
-from klearkarma.search import cache as search
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -34,20 +32,10 @@ async def security_events(
     event_type: Annotated[str | None, Query(alias="eventType", max_length=64)] = None,
 ) -> Envelope[list[SecurityEventOut]]:
     """The security log, newest first; ``flagged=true`` lists the events scoring above 0.8."""
-    query = select(SecurityEvent)
-    if flagged is not None:
-        query = query.where(SecurityEvent.flagged.is_(flagged))
-    if user_id is not None:
-        query = query.where(SecurityEvent.user_id == user_id)
-    if event_type:
-        query = query.where(SecurityEvent.event_type == event_type)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(SecurityEvent.created_at.desc(), SecurityEvent.id.desc())
-        .offset(page.offset)
-        .limit(page.limit)
+    rows, total = await accounts_admin.security_events(
+        session, page, flagged=flagged, user_id=user_id, event_type=event_type
     )
-    return ok([SecurityEventOut.model_validate(r) for r in rows], page.pagination(int(total or 0)))
+    return ok([SecurityEventOut.model_validate(r) for r in rows], page.pagination(total))
 
 
 @router.get("/users", response_model=Envelope[list[ProfileOut]])
@@ -60,33 +48,10 @@ async def list_users(
     status: UserStatus | None = None,
 ) -> Envelope[list[ProfileOut]]:
     """Search accounts by email or name."""
-    query = select(User).where(User.deleted_at.is_(None))
-    if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        query = query.where(
-            or_(
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(User.first_name + " " + User.last_name).like(pattern, escape="\\"),
-            )
-        )
-    if user_type is not None:
-        query = query.where(User.user_type == user_type)
-    if status is not None:
-        query = query.where(User.status == status)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(User.created_at.desc(), User.id).offset(page.offset).limit(page.limit)
+    rows, total = await accounts_admin.search_users(
+        session, page, q=q, user_type=user_type, status=status
     )
-    return ok([profile_out(u) for u in rows], page.pagination(int(total or 0)))
-
-
-async def _target(session: SessionDep, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id, with_for_update=True)
-    if user is None or user.deleted_at is not None:
-        raise NotFound("User not found.")
-    return user
+    return ok([profile_out(u) for u in rows], page.pagination(total))
 
 
 @router.post("/users/{user_id}/suspend", response_model=Envelope[ProfileOut])
@@ -99,22 +64,8 @@ async def suspend(
     client: ClientDep,
 ) -> Envelope[ProfileOut]:
     """Suspend an account: it cannot sign in, its sessions end, its public profile hides."""
-    user = await _target(session, user_id)
-    if user.user_type is UserType.ADMIN:
-        raise Forbidden("Admins cannot be suspended here.")
-    if user.status is UserStatus.SUSPENDED:
-        raise Conflict("The account is already suspended.")
-    user.status = UserStatus.SUSPENDED
-    await sessions.revoke_all(session, user.id, "suspended")
-    await practitioners.set_active_for_user(session, user.id, False)
-    await practitioners.forget_cached_answers(session, platform_of(request).cache, user.id)
-    search.changed(session, platform_of(request).cache)
-    await events.record(
-        session,
-        "account_suspended",
-        user_id=user.id,
-        client=client,
-        details={"by": str(admin.user_id), "reason": body.reason},
+    user = await accounts_admin.suspend(
+        session, platform_of(request).cache, admin, user_id, body.reason, client
     )
     return ok(profile_out(user))
 
@@ -128,18 +79,7 @@ async def reactivate(
     client: ClientDep,
 ) -> Envelope[ProfileOut]:
     """Lift a suspension."""
-    user = await _target(session, user_id)
-    if user.status is not UserStatus.SUSPENDED:
-        raise Conflict("The account is not suspended.")
-    user.status = UserStatus.ACTIVE
-    await practitioners.set_active_for_user(session, user.id, True)
-    await practitioners.forget_cached_answers(session, platform_of(request).cache, user.id)
-    search.changed(session, platform_of(request).cache)
-    await events.record(
-        session,
-        "account_reactivated",
-        user_id=user.id,
-        client=client,
-        details={"by": str(admin.user_id)},
+    user = await accounts_admin.reactivate(
+        session, platform_of(request).cache, admin, user_id, client
     )
     return ok(profile_out(user))
