@@ -146,6 +146,28 @@ async def refunds_of(
     return found
 
 
+async def settled_payment_for_booking(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID
+) -> Payment | None:
+    """The booking's money payment that completed (it has a receipt), if the caller may see it."""
+    payment = await session.scalar(
+        select(Payment)
+        .where(
+            Payment.booking_id == booking_id,
+            Payment.status.in_(SETTLED),
+            Payment.receipt_number.is_not(None),
+        )
+        .order_by(Payment.completed_at.desc())
+        .limit(1)
+    )
+    if payment is None:
+        return None
+    try:
+        return await _payment_for(session, principal, payment)
+    except NotFound:
+        return None
+
+
 async def history(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> tuple[list[Payment], int]:
@@ -162,6 +184,24 @@ async def history(
         .limit(page.limit)
     )
     return list(rows), int(total or 0)
+
+
+async def payments_of_booking(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID
+) -> list[Payment]:
+    """The payments made for one booking that the caller may see, newest first."""
+    rows = await session.scalars(
+        select(Payment)
+        .where(Payment.booking_id == booking_id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+    )
+    visible = []
+    for payment in rows:
+        try:
+            visible.append(await _payment_for(session, principal, payment))
+        except NotFound:
+            continue
+    return visible
 
 
 # Intents.

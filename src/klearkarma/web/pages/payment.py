@@ -19,7 +19,6 @@ from klearkarma.bookings import lifecycle
 from klearkarma.bookings.models import BookingStatus
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import AppError, NotFound
-from klearkarma.core.pagination import PageParams
 from klearkarma.identity.policy import Principal
 from klearkarma.payments import receipts
 from klearkarma.payments import service as payments
@@ -46,12 +45,9 @@ PAID = (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus
 async def receipt_link(
     request: Request, session: SessionDep, user: Principal, booking_id: uuid.UUID
 ) -> str | None:
-    """The receipt page of the booking's completed payment, if the viewer paid it."""
-    found, _ = await payments.history(session, user, PageParams(1, 100))
-    for payment in found:
-        if payment.booking_id == booking_id and payment.receipt_number and payment.status in PAID:
-            return f"/bookings/{booking_id}/receipt/{payment.id}"
-    return None
+    """The receipt page of the booking's completed payment, if the viewer may see it."""
+    payment = await payments.settled_payment_for_booking(session, user, booking_id)
+    return f"/bookings/{booking_id}/receipt/{payment.id}" if payment is not None else None
 
 
 def _pay_page(
