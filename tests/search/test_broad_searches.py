@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from klearkarma.core.db import Database
-from klearkarma.search import service
+from klearkarma.search import ranking, service
 from tests.factories import make_practitioner
 from tests.search.helpers import names, search
 
@@ -73,3 +74,32 @@ async def test_within_the_candidate_limit_everything_is_exact(
     assert body["data"]["totalIsLowerBound"] is False
     assert body["meta"]["pagination"]["total"] == 5
     assert sum(f["count"] for f in body["data"]["facets"]["cities"]) == 5
+
+
+@pytest.mark.parametrize("band", [None, 1, 2, 4])
+async def test_the_quality_band_never_changes_the_answer(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch, band: int | None
+) -> None:
+    """Looking first among the best by quality is only a shortcut: with a band too small to
+    hold the candidates, or wide enough, the answer is the one without it."""
+    monkeypatch.setattr(service, "CANDIDATES", 2)
+    await _five_breathwork_teachers(db)
+    qualities = sorted(
+        (
+            ranking.quality_of(r, n, 0)
+            for r, n in [(4.9, 40), (4.8, 30), (4.7, 20), (4.0, 2), (0, 0)]
+        ),
+        reverse=True,
+    )
+    floor = qualities[band] if band is not None else None
+    monkeypatch.setattr(service._QUALITY_FLOOR, "floor", floor)
+    monkeypatch.setattr(service._QUALITY_FLOOR, "read_at", math.inf)
+
+    body = await search(client, q="breathwork", limit=5)
+
+    assert names(body) == ["Teacher 0", "Teacher 1"]
+    assert body["data"]["totalIsLowerBound"] is True
+    assert body["data"]["facets"]["cities"] == [
+        {"value": "Bangalore", "count": 1},
+        {"value": "Pune", "count": 1},
+    ]

@@ -90,8 +90,8 @@ async def search_practitioners(
     (``correctedQuery``); when no practitioner matches every word, those matching most words
     come first (``match: "any"``). ``hasSlotFrom``/``hasSlotTo`` keep practitioners with free
     working time on some day in that range (hours less blocked times and live bookings).
-    Past 500 matches only the best 500 are ranked, counted and faceted:
-    ``totalIsLowerBound`` is then true and ``meta.pagination.total`` is 500.
+    Past 300 matches only the best 300 are ranked, counted and faceted:
+    ``totalIsLowerBound`` is then true and ``meta.pagination.total`` is 300.
     """
     filters = replace(
         where,

@@ -66,8 +66,8 @@ class QueryInfo(ApiModel):
 
 
 class PractitionerSearchOut(QueryInfo):
-    # True when more practitioners matched than a search ranks (500): the total and the facets
-    # then describe the best 500, and the real number is larger.
+    # True when more practitioners matched than a search ranks (300): the total and the facets
+    # then describe the best 300, and the real number is larger.
     total_is_lower_bound: bool = False
     results: list[PractitionerHit]
     facets: Facets

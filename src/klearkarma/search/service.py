@@ -13,6 +13,8 @@ highlighted snippets) and every facet. See docs/search.md for why broad searches
 from __future__ import annotations
 
 import functools
+import math
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +41,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from klearkarma.core.errors import ValidationFailed
 from klearkarma.core.pagination import PageParams
 from klearkarma.practitioners.models import Practitioner
-from klearkarma.practitioners.service import DirectoryFilters, directory_query
+from klearkarma.practitioners.service import DirectoryFilters, directory_query, public
 from klearkarma.search import query as tsq
 from klearkarma.search import ranking
 from klearkarma.search.facets import facet_columns, read_facets
@@ -54,7 +57,7 @@ from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, 
 from klearkarma.search.spelling import analyse
 
 # Matches ranked, counted and faceted per search; beyond it the total is a lower bound.
-CANDIDATES = 500
+CANDIDATES = 300
 # Plan each search for its own words and filters. A cached generic plan cannot know whether
 # "yoga" (21,000 matches: walk the quality index) or "vipassana" (40: read them all) was asked.
 CUSTOM_PLANS = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
@@ -181,7 +184,11 @@ _CANDIDATES = table(
 
 
 def _candidates(
-    filters: DirectoryFilters, window: SlotWindow | None, how: Matching, sort: SearchSort
+    filters: DirectoryFilters,
+    window: SlotWindow | None,
+    how: Matching,
+    sort: SearchSort,
+    floor: float | None = None,
 ) -> CTE:
     """At most ``CANDIDATES + 1`` matches, taken in the page's own order, except that relevance
     (which needs each row's text rank) takes them by stored quality, through its index.
@@ -189,6 +196,13 @@ def _candidates(
     With no more than ``CANDIDATES`` matches this is every match, and everything after it is
     exact. With more, the extra row only says so: the total becomes a lower bound and the facets
     and pages cover the first ``CANDIDATES``.
+
+    ``floor`` (relevance with words only): first look among practitioners whose quality is at
+    least ``floor`` — the best tenth or so, which the quality index and the text index narrow
+    together — and only when that band holds too few matches, among all. Either way the result
+    is the same rows: the best by quality are in the band whenever the band has enough of them.
+    It saves reading every match of words that are common together ("sound healing"), whose
+    count the planner underestimates.
     """
     base, distance = directory_query(filters)
     conditions: list[ColumnElement[bool]] = []
@@ -204,13 +218,43 @@ def _candidates(
         _Keys(distance_km=distance if distance is not None else null()),
         relevance=Practitioner.search_quality,
     )
-    return (
+    every = (
         base.with_only_columns(*CANDIDATE_COLUMNS, located)
         .where(*conditions)
         .order_by(*order)
         .limit(CANDIDATES + 1)
-        .cte("candidates")
     )
+    if floor is None or how.mode == "browse" or sort is not SearchSort.RELEVANCE:
+        return every.cte("candidates")
+    banded = every.where(Practitioner.search_quality >= floor).cte("banded")
+    enough = select(func.count()).select_from(banded).scalar_subquery() > CANDIDATES
+    rest = every.subquery("every")
+    return union_all(select(banded).where(enough), select(rest).where(~enough)).cte("candidates")
+
+
+class _QualityFloor:
+    """The stored quality of the best tenth of public practitioners, per process, re-read every
+    few minutes. Only speed depends on it (see ``_candidates``), so a stale value is harmless."""
+
+    SHARE = 0.9
+    MAX_AGE_SECONDS = 300.0
+
+    def __init__(self) -> None:
+        self.floor: float | None = None
+        self.read_at = -math.inf
+
+    async def value(self, session: AsyncSession) -> float | None:
+        if time.monotonic() - self.read_at > self.MAX_AGE_SECONDS:
+            self.read_at = time.monotonic()
+            self.floor = await session.scalar(
+                select(
+                    func.percentile_disc(self.SHARE).within_group(Practitioner.search_quality)
+                ).where(public())
+            )
+        return self.floor
+
+
+_QUALITY_FLOOR = _QualityFloor()
 
 
 class _Keys:
@@ -304,11 +348,12 @@ def search_statement(
     how: Matching,
     sort: SearchSort,
     page: PageParams,
+    floor: float | None = None,
 ) -> tuple[Select[Any], dict[str, Any]]:
     """One row: ``found`` (matches, at most ``CANDIDATES + 1``), ``page`` (the page's results as
     JSON objects, in order) and the facets; with the parameter values to execute it with."""
     statement = _ranked(how.mode, len(how.words), sort).add_cte(
-        _candidates(filters, window, how, sort)
+        _candidates(filters, window, how, sort, floor)
     )
     params = {"cap": CANDIDATES, "page_offset": page.offset, "page_limit": page.limit}
     return statement, params | how.params
@@ -366,11 +411,14 @@ async def find_practitioners(
     terms, corrections = await analyse(session, typed)
     if not terms.words:
         await session.execute(CUSTOM_PLANS)  # analyse asks for them when there are words
+    floor = await _QUALITY_FLOOR.value(session)
     how = matching(terms, "all")
-    row = (await session.execute(*search_statement(filters, window, how, sort, page))).one()
+    statement = search_statement(filters, window, how, sort, page, floor)
+    row = (await session.execute(*statement)).one()
     if row.found == 0 and len(terms.words) > 1:
         how = matching(terms, "any")
-        row = (await session.execute(*search_statement(filters, window, how, sort, page))).one()
+        statement = search_statement(filters, window, how, sort, page, floor)
+        row = (await session.execute(*statement)).one()
     found = int(row.found)
     results_json = row.page.encode()  # text: passed on as it is, never decoded and encoded
     return Found(

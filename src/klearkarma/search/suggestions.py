@@ -22,7 +22,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.core.cache import CacheBackend
@@ -44,30 +44,44 @@ def normalise(prefix: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Sorted:
-    """Suggestions sorted by their normalised text, each with a weight (how many use it)."""
+    """One type of suggestion sorted by normalised text, in parallel lists of plain strings and
+    ints: 100,000 names cost the garbage collector nothing to walk (objects per name would)."""
 
+    kind: str
     keys: list[str]
-    items: list[tuple[Suggestion, int]]
+    texts: list[str]
+    ids: list[str | None]
+    weights: list[int]
 
     @classmethod
-    def of(cls, entries: list[tuple[str, Suggestion, int]]) -> _Sorted:
-        entries.sort(key=lambda entry: entry[0])
-        return cls([key for key, _, _ in entries], [(s, w) for _, s, w in entries])
+    def of(cls, kind: str, rows: list[tuple[str, str | None, int]]) -> _Sorted:
+        entries = sorted((normalise(text), text, key, weight) for text, key, weight in rows)
+        return cls(
+            kind,
+            [e[0] for e in entries],
+            [e[1] for e in entries],
+            [e[2] for e in entries],
+            [e[3] for e in entries],
+        )
 
-    def starting(self, prefix: str) -> list[tuple[Suggestion, int]]:
+    def _range(self, prefix: str, count: int | None = None) -> range:
         low = bisect_left(self.keys, prefix)
-        high = bisect_left(self.keys, prefix + _TOP, low)
-        return self.items[low:high]
+        if count is None:
+            return range(low, bisect_left(self.keys, prefix + _TOP, low))
+        return range(low, min(low + count, len(self.keys)))
 
-    def first(self, prefix: str, count: int) -> list[tuple[Suggestion, int]]:
-        low = bisect_left(self.keys, prefix)
-        return [
-            item
-            for key, item in zip(
-                self.keys[low : low + count], self.items[low : low + count], strict=True
-            )
-            if key.startswith(prefix)
-        ]
+    def heaviest(self, prefix: str, count: int) -> list[Suggestion]:
+        """Up to ``count`` with the prefix, most used first, then alphabetical."""
+        found = sorted(self._range(prefix), key=lambda i: (-self.weights[i], self.texts[i]))
+        return [self._suggestion(i) for i in found[:count]]
+
+    def first(self, prefix: str, count: int) -> list[Suggestion]:
+        """The first ``count`` with the prefix in key order, then alphabetical by text."""
+        found = [i for i in self._range(prefix, count) if self.keys[i].startswith(prefix)]
+        return sorted((self._suggestion(i) for i in found), key=lambda s: s.text)
+
+    def _suggestion(self, index: int) -> Suggestion:
+        return Suggestion(type=self.kind, text=self.texts[index], id=self.ids[index])
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +98,20 @@ class SuggestionIndex:
         modalities = sorted(
             (
                 s
-                for name, slug, s in self.modalities
-                if name.startswith(prefix) or slug.startswith(prefix)
+                for key, slug, s in self.modalities
+                if key.startswith(prefix) or slug.startswith(prefix)
             ),
             key=lambda s: s.text,
         )[:each]
-        by_weight = [
+        return _balanced(
             [
-                s
-                for s, _ in sorted(
-                    found.starting(prefix), key=lambda item: (-item[1], item[0].text)
-                )[:each]
-            ]
-            for found in (self.cities, self.services)
-        ]
-        names = sorted((s for s, _ in self.names.first(prefix, each)), key=lambda s: s.text)
-        return _balanced([*modalities, *by_weight[0], *by_weight[1], *names], limit)
+                *modalities,
+                *self.cities.heaviest(prefix, each),
+                *self.services.heaviest(prefix, each),
+                *self.names.first(prefix, each),
+            ],
+            limit,
+        )
 
 
 async def load(session: AsyncSession, version: bytes | None) -> SuggestionIndex:
@@ -108,26 +120,23 @@ async def load(session: AsyncSession, version: bytes | None) -> SuggestionIndex:
         (normalise(name), slug, Suggestion(type="modality", text=name, id=slug))
         for name, slug in await session.execute(select(Modality.name, Modality.slug))
     ]
-    grouped: dict[str, list[tuple[str, Suggestion, int]]] = {"city": [], "service": []}
+    grouped: dict[str, list[tuple[str, str | None, int]]] = {"city": [], "service": []}
     rows = await session.execute(
         select(SearchSuggestion.kind, SearchSuggestion.label, SearchSuggestion.weight)
     )
     for kind, label, weight in rows:
         if kind in grouped:
-            grouped[kind].append((normalise(label), Suggestion(type=kind, text=label), weight))
-    names = [
-        (normalise(name), Suggestion(type="practitioner", text=name, id=key), 0)
-        for name, key in await session.execute(
-            select(Practitioner.display_name, cast(Practitioner.id, Text)).where(public())
-        )
-    ]
+            grouped[kind].append((label, None, weight))
+    names = await session.execute(
+        select(Practitioner.display_name, cast(Practitioner.id, Text), literal(0)).where(public())
+    )
     return SuggestionIndex(
         version=version,
         loaded_at=time.monotonic(),
         modalities=modalities,
-        cities=_Sorted.of(grouped["city"]),
-        services=_Sorted.of(grouped["service"]),
-        names=_Sorted.of(names),
+        cities=_Sorted.of("city", grouped["city"]),
+        services=_Sorted.of("service", grouped["service"]),
+        names=_Sorted.of("practitioner", [tuple(row) for row in names]),  # type: ignore[misc]
     )
 
 
