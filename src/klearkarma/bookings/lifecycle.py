@@ -129,13 +129,19 @@ async def list_bookings(
     *,
     status: BookingStatus | None = None,
     when: BookingWhen | None = None,
+    involving: uuid.UUID | None = None,
 ) -> tuple[list[BookingView], int]:
-    """The caller's bookings, as seeker or practitioner; admins see everyone's."""
+    """The caller's bookings, as seeker or practitioner; admins see everyone's.
+
+    ``involving`` narrows to one person's bookings (as seeker or practitioner): the admin's search.
+    """
     query = booking_rows()
     if not principal.is_admin:
         query = query.where(
             (Booking.seeker_id == principal.user_id) | (Practitioner.user_id == principal.user_id)
         )
+    if involving is not None:
+        query = query.where((Booking.seeker_id == involving) | (Practitioner.user_id == involving))
     if status is not None:
         query = query.where(Booking.status == status)
     now = datetime.now(UTC)

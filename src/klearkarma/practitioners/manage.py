@@ -20,7 +20,7 @@ from klearkarma.core.errors import Conflict, Forbidden, NotFound, ValidationFail
 from klearkarma.core.ids import uuid7
 from klearkarma.core.storage import Storage
 from klearkarma.identity.policy import Principal
-from klearkarma.practitioners import documents
+from klearkarma.practitioners import availability, documents
 from klearkarma.practitioners.models import (
     AvailabilitySchedule,
     BlockedTime,
@@ -196,6 +196,16 @@ async def add_service(
     return service
 
 
+async def list_services(session: AsyncSession, practitioner: Practitioner) -> list[Service]:
+    """All of a practitioner's services, retired ones included, cheapest first."""
+    rows = await session.scalars(
+        select(Service)
+        .where(Service.practitioner_id == practitioner.id)
+        .order_by(Service.is_active.desc(), Service.price, Service.id)
+    )
+    return list(rows)
+
+
 async def owned_service(
     session: AsyncSession, practitioner: Practitioner, service_id: uuid.UUID
 ) -> Service:
@@ -250,6 +260,14 @@ async def set_rules(
     await session.flush()
     bump_availability(session, cache, practitioner.id)
     return stored
+
+
+async def rules_of(session: AsyncSession, practitioner: Practitioner) -> dict[str, Any] | None:
+    """The booking rules as last saved (the availability payload), or None before the first."""
+    schedule = await session.get(AvailabilitySchedule, practitioner.id)
+    if schedule is None:
+        return None
+    return availability.schedule_payload(schedule)
 
 
 async def add_blocked_time(
