@@ -24,6 +24,9 @@ MODULES = (
     "bookings",
     "account",
     "auth",
+    "practitioner",
+    "practitioner_availability",
+    "practitioner_bookings",
 )
 
 
