@@ -27,6 +27,8 @@ MODULES = (
     "practitioner",
     "practitioner_availability",
     "practitioner_bookings",
+    "admin",
+    "admin_bookings",
 )
 
 
