@@ -31,10 +31,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from klearkarma.core import migrate
-from klearkarma.core.db import libpq_url
+from klearkarma.core.db import Database, libpq_url
 from klearkarma.core.pagination import PageParams
 from klearkarma.practitioners.service import DirectoryFilters
 from klearkarma.search import query as tsq
+from klearkarma.search import suggestions
 from klearkarma.search.schemas import SearchSort
 from klearkarma.search.service import matching, search_statement
 
@@ -162,9 +163,9 @@ def seed(url: str, practitioners: int) -> float:
     return time.perf_counter() - started
 
 
-def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort) -> str:
+def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort, floor: float | None) -> str:
     how = matching(tsq.parse(terms), "all")
-    statement, params = search_statement(filters, None, how, sort, PageParams(1, 20))
+    statement, params = search_statement(filters, None, how, sort, PageParams(1, 20), floor)
     return str(
         statement.params(**params).compile(
             dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
@@ -172,30 +173,36 @@ def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort) -> str:
     )
 
 
-PLANS = {
-    "text 'yoga' (broad)": compiled("yoga", DirectoryFilters(), SearchSort.RELEVANCE),
-    "text 'reiki bangalore'": compiled("reiki bangalore", DirectoryFilters(), SearchSort.RELEVANCE),
-    "text+filter 'ayurveda' city=Delhi 1000-2000": compiled(
-        "ayurveda",
-        DirectoryFilters(city="Delhi", min_rate=1000, max_rate=2000),  # type: ignore[arg-type]
-        SearchSort.RELEVANCE,
-    ),
-    "text+geo 'massage' 25 km of Mumbai by distance": compiled(
-        "massage",
-        DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25),
-        SearchSort.DISTANCE,
-    ),
-}
-SUGGESTION_PLAN = """
-SELECT label FROM search_suggestions
-WHERE key ~>=~ 'ba' AND key ~<~ ('ba' || chr(1114111)) AND kind = 'city'
-ORDER BY weight DESC, key LIMIT 8
-"""
-NAME_PLAN = """
-SELECT display_name FROM practitioners
-WHERE lower(display_name) ~>=~ 'an' AND lower(display_name) ~<~ ('an' || chr(1114111))
-  AND verification_status = 'verified' AND is_active
-ORDER BY lower(display_name) USING ~<~ LIMIT 8
+def plans(floor: float | None) -> dict[str, str]:
+    """The statements the API runs for a few typical searches (with this database's floor)."""
+    return {
+        "text 'yoga' (broad: walks the quality index)": compiled(
+            "yoga", DirectoryFilters(), SearchSort.RELEVANCE, floor
+        ),
+        "text 'sound healing' (words common together: the quality band)": compiled(
+            "sound healing", DirectoryFilters(), SearchSort.RELEVANCE, floor
+        ),
+        "text 'reiki bangalore' (band too thin: every match)": compiled(
+            "reiki bangalore", DirectoryFilters(), SearchSort.RELEVANCE, floor
+        ),
+        "text+filter 'ayurveda' city=Delhi 1000-2000": compiled(
+            "ayurveda",
+            DirectoryFilters(city="Delhi", min_rate=1000, max_rate=2000),  # type: ignore[arg-type]
+            SearchSort.RELEVANCE,
+            floor,
+        ),
+        "text+geo 'massage' 25 km of Mumbai by distance": compiled(
+            "massage",
+            DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25),
+            SearchSort.DISTANCE,
+            floor,
+        ),
+    }
+
+
+FLOOR = """
+SELECT percentile_disc(0.9) WITHIN GROUP (ORDER BY search_quality) FROM practitioners
+WHERE verification_status = 'verified' AND is_active
 """
 
 
@@ -213,13 +220,35 @@ async def vacuum(url: str) -> None:
 async def explain(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
-        plans = {**PLANS, "suggestions: cities 'ba'": SUGGESTION_PLAN, "names 'an'": NAME_PLAN}
-        for title, sql in plans.items():
+        floor = await conn.fetchval(FLOOR)
+        for title, sql in plans(floor).items():
+            await conn.fetch(sql)  # warm the catalog caches, as a pooled connection would be
             rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql)
             print(f"\n--- {title}")
             print("\n".join(row[0] for row in rows))
     finally:
         await conn.close()
+
+
+async def suggestion_lists(url: str) -> None:
+    """How long one process takes to load its suggestion lists, and to answer a prefix."""
+    db = Database.connect(url)
+    try:
+        async with db.transaction() as session:
+            started = time.perf_counter()
+            index = await suggestions.load(session, None)
+            loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        for prefix in PREFIXES * 100:
+            index.suggest(prefix, 8)
+        each = (time.perf_counter() - started) / (len(PREFIXES) * 100)
+        print(
+            f"\nsuggestion lists: {len(index.names.keys)} names, "
+            f"{len(index.cities.keys)} cities, {len(index.services.keys)} services loaded in "
+            f"{loaded * 1000:.0f} ms; one prefix answered in {each * 1e6:.0f} us"
+        )
+    finally:
+        await db.dispose()
 
 
 def main() -> None:
@@ -250,6 +279,7 @@ def main() -> None:
         figures = run_wrk(base, popular, nonce=False, concurrency=args.concurrency, seconds=10)
         print(f"{'popular (cached)':<28} {figures}")
     asyncio.run(explain(url))
+    asyncio.run(suggestion_lists(url))
 
 
 if __name__ == "__main__":

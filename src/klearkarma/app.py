@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -56,6 +57,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         running = await start_platform(settings)
         app.state.platform = running
         responses.start_following(running.cache)
+        # Everything built so far (routes, schemas, models, settings) lives as long as the
+        # process: keep the collector from walking it in every full collection, which took
+        # 160-180 ms with ~275,000 objects and showed as the p95 of cheap requests.
+        gc.freeze()
         try:
             yield
         finally:

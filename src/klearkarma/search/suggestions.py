@@ -44,24 +44,25 @@ def normalise(prefix: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Sorted:
-    """One type of suggestion sorted by normalised text, in parallel lists of plain strings and
-    ints: 100,000 names cost the garbage collector nothing to walk (objects per name would)."""
+    """One type of suggestion sorted by normalised text, in parallel tuples of plain strings and
+    ints. The collector stops tracking a tuple of strings, so 100,000 names cost a full
+    collection nothing (a list, or an object per name, would be walked every time)."""
 
     kind: str
-    keys: list[str]
-    texts: list[str]
-    ids: list[str | None]
-    weights: list[int]
+    keys: tuple[str, ...]
+    texts: tuple[str, ...]
+    ids: tuple[str | None, ...]
+    weights: tuple[int, ...]
 
     @classmethod
     def of(cls, kind: str, rows: list[tuple[str, str | None, int]]) -> _Sorted:
         entries = sorted((normalise(text), text, key, weight) for text, key, weight in rows)
         return cls(
             kind,
-            [e[0] for e in entries],
-            [e[1] for e in entries],
-            [e[2] for e in entries],
-            [e[3] for e in entries],
+            tuple(e[0] for e in entries),
+            tuple(e[1] for e in entries),
+            tuple(e[2] for e in entries),
+            tuple(e[3] for e in entries),
         )
 
     def _range(self, prefix: str, count: int | None = None) -> range:
