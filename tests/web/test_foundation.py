@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from sqlalchemy import func, select
 
 from klearkarma.app import create_app
+from klearkarma.core.cache import CacheBackend
 from klearkarma.core.db import Database
 from klearkarma.identity.models import AuthSession, SecurityEvent
 from klearkarma.platform import Platform
+from tests.conftest import make_settings
 from tests.identity.helpers import PASSWORD, register, unique_email
 from tests.web.helpers import HTML, csrf_of, get_page, post_form, sign_in
 
@@ -203,3 +207,29 @@ async def test_a_crash_on_a_page_is_an_html_500_and_on_the_api_a_json_one(
     assert "secret internals" not in page.text
     assert api.status_code == 500
     assert api.json()["error"]["code"] == "INTERNAL_ERROR"
+
+
+async def test_production_session_cookies_are_secure(
+    tmp_path: Path, database_url: str, db: Database, cache: CacheBackend
+) -> None:
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        env="production",
+        secret_key="p" * 40,
+        payment_gateway="stripe",
+        stripe_secret_key="sk_test_offline",
+        stripe_webhook_secret="whsec_offline",
+    )
+    production = Platform.build(settings, database_url=database_url, db=db, cache=cache)
+    app = create_app(platform=production)
+    # Secure cookies travel only over HTTPS, as behind the production load balancer.
+    https = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=https, base_url="https://testserver") as client:
+        user = (await register(client, email=unique_email("prod")))["user"]
+        response = await sign_in(client, user["email"], PASSWORD)
+    await production.gateway.aclose()
+    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("kk_session="))
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
