@@ -232,6 +232,11 @@ def _candidates(
     return union_all(select(banded).where(enough), select(rest).where(~enough)).cte("candidates")
 
 
+def _narrow(filters: DirectoryFilters) -> bool:
+    """A city, a radius or a specialization usually leaves too few matches to fill the band."""
+    return any(v is not None for v in (filters.city, filters.radius_km, filters.specialization))
+
+
 class _QualityFloor:
     """The stored quality of the best tenth of public practitioners, per process, re-read every
     few minutes. Only speed depends on it (see ``_candidates``), so a stale value is harmless."""
@@ -411,7 +416,8 @@ async def find_practitioners(
     terms, corrections = await analyse(session, typed)
     if not terms.words:
         await session.execute(CUSTOM_PLANS)  # analyse asks for them when there are words
-    floor = await _QUALITY_FLOOR.value(session)
+    # Narrowing filters leave too few matches for the band, which would cost a second pass.
+    floor = None if _narrow(filters) or window else await _QUALITY_FLOOR.value(session)
     how = matching(terms, "all")
     statement = search_statement(filters, window, how, sort, page, floor)
     row = (await session.execute(*statement)).one()
