@@ -35,7 +35,7 @@ from klearkarma.core.db import Database, libpq_url
 from klearkarma.core.pagination import PageParams
 from klearkarma.practitioners.service import DirectoryFilters
 from klearkarma.search import query as tsq
-from klearkarma.search import suggestions
+from klearkarma.search import service, suggestions
 from klearkarma.search.schemas import SearchSort
 from klearkarma.search.service import matching, search_statement
 
@@ -165,6 +165,7 @@ def seed(url: str, practitioners: int) -> float:
 
 def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort, floor: float | None) -> str:
     how = matching(tsq.parse(terms), "all")
+    floor = None if service._narrow(filters) else floor  # as the API decides
     statement, params = search_statement(filters, None, how, sort, PageParams(1, 20), floor)
     return str(
         statement.params(**params).compile(
