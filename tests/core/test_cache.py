@@ -31,6 +31,13 @@ async def test_set_get_delete(backend: CacheBackend) -> None:
     assert await backend.get("other") == b"v2"
 
 
+async def test_get_many_reads_several_keys_in_order(backend: CacheBackend) -> None:
+    await backend.set("a", b"1")
+    await backend.set("c", b"3")
+
+    assert await backend.get_many("c", "b", "a") == [b"3", None, b"1"]
+
+
 async def test_values_expire(backend: CacheBackend) -> None:
     await backend.set("short", b"x", ttl=0.2)
     assert await backend.get("short") == b"x"

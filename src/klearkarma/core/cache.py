@@ -29,6 +29,10 @@ class RateDecision:
 class CacheBackend(Protocol):
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """Several values in one round trip, in the order asked."""
+        ...
+
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None: ...
 
     async def delete(self, *keys: str) -> None: ...
@@ -70,6 +74,9 @@ class MemoryBackend:
             del self._values[self.prefix + key]
             return None
         return value
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         expires = time.monotonic() + ttl if ttl is not None else None
@@ -157,6 +164,9 @@ class RedisBackend:
 
     async def get(self, key: str) -> bytes | None:
         return cast("bytes | None", await self.client.get(self.prefix + key))
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return cast("list[bytes | None]", await self.client.mget([self.prefix + k for k in keys]))
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         await self.client.set(self.prefix + key, value, px=int(ttl * 1000) if ttl else None)

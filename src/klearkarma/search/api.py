@@ -24,7 +24,14 @@ from klearkarma.practitioners.api import DirectoryFiltersDep
 from klearkarma.practitioners.models import ServiceMode
 from klearkarma.practitioners.schemas import PractitionerSort, ServiceOut
 from klearkarma.search import catalog, service, suggestions
-from klearkarma.search.cache import CACHE_SECONDS, SEARCH_TAG, key_for
+from klearkarma.search.cache import (
+    CACHE_SECONDS,
+    SEARCH_TAG,
+    VERSION_KEY,
+    fresh,
+    key_for,
+    stored,
+)
 from klearkarma.search.query import MAX_QUERY_CHARS
 from klearkarma.search.schemas import (
     PractitionerSearchOut,
@@ -54,19 +61,22 @@ def _respond(data_json: bytes, pagination: Pagination | None) -> Response:
 async def _cached(
     request: Request, endpoint: str, compute: Callable[[], Awaitable[Answer]]
 ) -> Response:
-    """The cached answer for this endpoint and query string, computing and storing it on a miss."""
+    """The cached answer for this endpoint and query string, computing and storing it on a miss.
+
+    One round trip reads the search version and the kept answer together; an answer kept under
+    an older version is a miss (``search.cache.fresh``)."""
     cache = platform_of(request).cache
     cache_response(request, SEARCH_TAG)
-    params = sorted(request.query_params.multi_items())
-    key = await key_for(cache, endpoint, {"q": params})
-    stored = await cache.get(key)
-    if stored is not None:
-        head, _, data_json = stored.partition(b"\n")
+    key = key_for(endpoint, {"q": sorted(request.query_params.multi_items())})
+    version, kept = await cache.get_many(VERSION_KEY, key)
+    answer = fresh(version, kept)
+    if answer is not None:
+        head, _, data_json = answer.partition(b"\n")
         pagination = Pagination.model_validate_json(head) if head != b"null" else None
         return _respond(data_json, pagination)
     data_json, pagination = await compute()
     head = pagination.model_dump_json(by_alias=True).encode() if pagination else b"null"
-    await cache.set(key, head + b"\n" + data_json, CACHE_SECONDS)
+    await cache.set(key, stored(version, head + b"\n" + data_json), CACHE_SECONDS)
     return _respond(data_json, pagination)
 
 

@@ -45,9 +45,25 @@ def changed(session: AsyncSession, cache: CacheBackend, *, suggestions: bool = T
     after_commit(session, forget)
 
 
-async def key_for(cache: CacheBackend, endpoint: str, params: Mapping[str, object]) -> str:
-    """The cache key of one answer: the endpoint, its normalised parameters, the version."""
-    version = (await cache.get(VERSION_KEY) or b"0").decode()
+def key_for(endpoint: str, params: Mapping[str, object]) -> str:
+    """The cache key of one answer: the endpoint and its normalised parameters.
+
+    The search version is not part of the key but of the stored value (``stored``/``fresh``), so
+    the version and the answer are read in one round trip (``CacheBackend.get_many``).
+    """
     canonical = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
     digest = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
-    return f"search:{version}:{endpoint}:{digest}"
+    return f"search:{endpoint}:{digest}"
+
+
+def stored(version: bytes | None, answer: bytes) -> bytes:
+    """What to keep for an answer computed under ``version``."""
+    return (version or b"0") + b"\n" + answer
+
+
+def fresh(version: bytes | None, kept: bytes | None) -> bytes | None:
+    """The answer in ``kept`` if it was computed under the current ``version``, else None."""
+    if kept is None:
+        return None
+    kept_version, _, answer = kept.partition(b"\n")
+    return answer if kept_version == (version or b"0") else None
