@@ -1,8 +1,9 @@
 """Public search routes: practitioners (with facets), services, and prefix suggestions.
 
-Answers are public and the same for everyone, so each is kept twice: in the shared cache under the
-global search version (a miss in one process is usually a hit for the fleet) and in the process's
-response cache under the ``search`` tag. ``search.cache.changed`` empties both after a commit.
+Answers are public and the same for everyone, so practitioner and service answers are kept twice:
+in the shared cache with the global search version (a miss in one process is usually a hit for
+the fleet) and in the process's response cache under the ``search`` tag; suggestions come from
+each process's in-memory lists. ``search.cache.changed`` makes all of them fresh after a commit.
 """
 
 from __future__ import annotations

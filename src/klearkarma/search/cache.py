@@ -1,7 +1,8 @@
 """Cached search answers and the one function every change that affects them calls.
 
-Answers are keyed by a global ``search-version`` counter: a change bumps it (after its commit), and
-every cached answer becomes unreachable at once, in every process, without listing keys. Search
+Answers are kept with the global ``search-version`` counter they were computed under: a change
+bumps it (after its commit), and every cached answer becomes stale at once, in every process,
+without listing keys (a reader compares the two, which it fetches in one round trip). Search
 results mix many practitioners, so a per-practitioner version (as free slots use) would not tell
 which answers a change touches; a global one is coarse but always right. The in-process response
 cache is dropped through the ``search`` tag at the same moment.
