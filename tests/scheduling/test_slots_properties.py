@@ -353,7 +353,10 @@ def test_is_bookable_agrees_with_free_slots(scenario: Scenario, probes: list[int
     for slot in slots:
         start, _ = utc(slot)
         assert bookable(slot.start), slot
-        assert bookable(start + 5 * MINUTE) == (start + 5 * MINUTE in offered), slot
+        after = start + 5 * MINUTE
+        # The day after the window is not listed, though it may well be open.
+        if local_date(scenario, after) <= scenario.last:
+            assert bookable(after) == (after in offered), slot
     # Every candidate lies on a five-minute UTC grid in these zones; probe it inside the window.
     for probe in probes:
         moment = window_start + 5 * MINUTE * probe
