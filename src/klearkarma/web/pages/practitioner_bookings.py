@@ -9,6 +9,7 @@ practitioner's booking is a 404 here exactly as in the API; earnings and payouts
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -112,10 +113,23 @@ def _back(booking_id: uuid.UUID) -> str:
     return f"/practitioner/bookings/{booking_id}"
 
 
-def _refused(request: Request, booking_id: uuid.UUID, exc: AppError) -> Response:
-    if exc.status_code == 404:
-        raise exc
-    return redirect(request, _back(booking_id), exc.message, "error")
+async def _act(
+    request: Request,
+    session: SessionDep,
+    booking_id: uuid.UUID,
+    action: Awaitable[object],
+    done: str,
+) -> Response:
+    """Run one lifecycle change in a savepoint; a refusal (409, 403) comes back as an error
+    notice on the booking's page, a booking the caller may not see stays a 404."""
+    try:
+        async with refusable(session):
+            await action
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return redirect(request, _back(booking_id), exc.message, "error")
+    return redirect(request, _back(booking_id), done)
 
 
 @router.post("/bookings/{booking_id}/start")
@@ -123,12 +137,8 @@ async def start(
     booking_id: uuid.UUID, request: Request, session: SessionDep, user: Owner
 ) -> Response:
     """Open the session (from 15 minutes before it is due)."""
-    try:
-        async with refusable(session):
-            await lifecycle.start(session, user, booking_id)
-    except AppError as exc:
-        return _refused(request, booking_id, exc)
-    return redirect(request, _back(booking_id), "The session has started.")
+    action = lifecycle.start(session, user, booking_id)
+    return await _act(request, session, booking_id, action, "The session has started.")
 
 
 @router.post("/bookings/{booking_id}/complete")
@@ -140,18 +150,11 @@ async def complete(
     session_notes: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     """Close the session with private notes (never shown to the seeker)."""
-    try:
-        async with refusable(session):
-            await lifecycle.complete(
-                session,
-                platform_of(request).cache,
-                user,
-                booking_id,
-                session_notes.strip() or None,
-            )
-    except AppError as exc:
-        return _refused(request, booking_id, exc)
-    return redirect(request, _back(booking_id), "Session completed. Your notes are saved.")
+    cache = platform_of(request).cache
+    action = lifecycle.complete(session, cache, user, booking_id, session_notes.strip() or None)
+    return await _act(
+        request, session, booking_id, action, "Session completed. Your notes are saved."
+    )
 
 
 @router.post("/bookings/{booking_id}/no-show")
@@ -159,12 +162,8 @@ async def no_show(
     booking_id: uuid.UUID, request: Request, session: SessionDep, user: Owner
 ) -> Response:
     """The seeker did not come."""
-    try:
-        async with refusable(session):
-            await lifecycle.no_show(session, user, booking_id)
-    except AppError as exc:
-        return _refused(request, booking_id, exc)
-    return redirect(request, _back(booking_id), "Recorded as a no-show.")
+    action = lifecycle.no_show(session, user, booking_id)
+    return await _act(request, session, booking_id, action, "Recorded as a no-show.")
 
 
 @router.post("/bookings/{booking_id}/cancel")
@@ -176,19 +175,11 @@ async def cancel(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Cancel a session; when the practitioner cancels, the seeker gets everything back."""
-    try:
-        async with refusable(session):
-            await lifecycle.cancel(
-                session,
-                platform_of(request).cache,
-                booking_terms(request),
-                user,
-                booking_id,
-                reason.strip(),
-            )
-    except AppError as exc:
-        return _refused(request, booking_id, exc)
-    return redirect(request, _back(booking_id), "The booking is cancelled; the seeker is told.")
+    cache, terms = platform_of(request).cache, booking_terms(request)
+    action = lifecycle.cancel(session, cache, terms, user, booking_id, reason.strip())
+    return await _act(
+        request, session, booking_id, action, "The booking is cancelled; the seeker is told."
+    )
 
 
 @router.get("/earnings")
