@@ -49,6 +49,10 @@ _STATUS_MESSAGES = {
 }
 
 
+# Headers of a file only its owner may fetch: never cached anywhere, always saved, not shown.
+PRIVATE_DOWNLOAD = {"Cache-Control": "private, no-store", "Content-Disposition": "attachment"}
+
+
 def error_response(
     status: int,
     code: str,

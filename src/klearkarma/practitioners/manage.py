@@ -368,6 +368,19 @@ async def owned_document(
     return document
 
 
+async def document_file(
+    session: AsyncSession,
+    storage: Storage,
+    principal: Principal,
+    practitioner_id: uuid.UUID,
+    document_id: uuid.UUID,
+) -> tuple[bytes, str]:
+    """A credential file's bytes and type, for its owner or an admin; 404 for anyone else."""
+    practitioner = await owned(session, principal, practitioner_id)
+    document = await owned_document(session, practitioner, document_id)
+    return await storage.read(document.storage_key), document.content_type
+
+
 async def verification_history(
     session: AsyncSession, practitioner_id: uuid.UUID
 ) -> list[VerificationDecision]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import ValidationFailed
+from klearkarma.core.http import PRIVATE_DOWNLOAD
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok
 from klearkarma.identity import service as identity
 from klearkarma.identity.deps import Require
@@ -262,14 +263,8 @@ async def download_document(
     session: SessionDep,
 ) -> Response:
     """One credential file (owner or admin; never cached, never public)."""
-    practitioner = await manage.owned(session, principal, practitioner_id)
-    document = await manage.owned_document(session, practitioner, document_id)
-    data = await platform_of(request).storage.read(document.storage_key)
-    return Response(
-        data,
-        media_type=document.content_type,
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": "attachment",
-        },
+    storage = platform_of(request).storage
+    data, kind = await manage.document_file(
+        session, storage, principal, practitioner_id, document_id
     )
+    return Response(data, media_type=kind, headers=PRIVATE_DOWNLOAD)

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import AppError, NotFound, ValidationFailed
+from klearkarma.core.http import PRIVATE_DOWNLOAD
 from klearkarma.identity import service as identity
 from klearkarma.identity.policy import Principal
 from klearkarma.platform import platform_of
@@ -215,17 +216,9 @@ async def document_response(
     document_id: uuid.UUID,
 ) -> Response:
     """A credential file for its owner or an admin, exactly as the API's download route."""
-    practitioner = await manage.owned(session, user, practitioner_id)
-    document = await manage.owned_document(session, practitioner, document_id)
-    data = await platform_of(request).storage.read(document.storage_key)
-    return Response(
-        data,
-        media_type=document.content_type,
-        headers={
-            "Cache-Control": "private, no-store",
-            "Content-Disposition": "attachment",
-        },
-    )
+    storage = platform_of(request).storage
+    data, kind = await manage.document_file(session, storage, user, practitioner_id, document_id)
+    return Response(data, media_type=kind, headers=PRIVATE_DOWNLOAD)
 
 
 # Step 3: services.
