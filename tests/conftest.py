@@ -173,6 +173,20 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def production_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Production settings that pass its refusals: a strong secret and a real gateway's keys
+    (never called: nothing in these tests pays)."""
+    return make_settings(
+        tmp_path,
+        database_url,
+        env="production",
+        secret_key="p" * 40,
+        payment_gateway="stripe",
+        stripe_secret_key="sk_test_offline",
+        stripe_webhook_secret="whsec_offline",
+    )
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url)

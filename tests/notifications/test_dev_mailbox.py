@@ -16,8 +16,7 @@ from klearkarma.core.db import Database
 from klearkarma.notifications.mailer import Email
 from klearkarma.notifications.service import queue_email
 from klearkarma.platform import Platform
-from tests.conftest import client_for
-from tests.conftest import make_settings as make_settings
+from tests.conftest import client_for, make_settings, production_settings
 
 JSON = {"Accept": "application/json"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -252,15 +251,7 @@ async def test_mailbox_does_not_exist_in_the_test_environment(
 async def test_mailbox_does_not_exist_in_production(
     tmp_path: Path, database_url: str, db: Database, cache: CacheBackend
 ) -> None:
-    settings = make_settings(
-        tmp_path,
-        database_url,
-        env="production",
-        secret_key="k" * 40,
-        payment_gateway="stripe",
-        stripe_secret_key="sk_test_offline",
-        stripe_webhook_secret="whsec_offline",
-    )
+    settings = production_settings(tmp_path, database_url)
     production = Platform.build(settings, database_url=database_url, db=db, cache=cache)
 
     async with client_for(production) as http:

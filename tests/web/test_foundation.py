@@ -12,7 +12,7 @@ from klearkarma.core.cache import CacheBackend
 from klearkarma.core.db import Database
 from klearkarma.identity.models import AuthSession, SecurityEvent
 from klearkarma.platform import Platform
-from tests.conftest import make_settings
+from tests.conftest import production_settings
 from tests.identity.helpers import PASSWORD, register, unique_email
 from tests.web.helpers import HTML, csrf_of, get_page, post_form, sign_in
 
@@ -212,15 +212,7 @@ async def test_a_crash_on_a_page_is_an_html_500_and_on_the_api_a_json_one(
 async def test_production_session_cookies_are_secure(
     tmp_path: Path, database_url: str, db: Database, cache: CacheBackend
 ) -> None:
-    settings = make_settings(
-        tmp_path,
-        database_url,
-        env="production",
-        secret_key="p" * 40,
-        payment_gateway="stripe",
-        stripe_secret_key="sk_test_offline",
-        stripe_webhook_secret="whsec_offline",
-    )
+    settings = production_settings(tmp_path, database_url)
     production = Platform.build(settings, database_url=database_url, db=db, cache=cache)
     app = create_app(platform=production)
     # Secure cookies travel only over HTTPS, as behind the production load balancer.
