@@ -376,17 +376,26 @@ class SandboxGateway:
         backoff = self.chaos.first_backoff
         for attempt in range(1, self.chaos.max_attempts + 1):
             body, headers = self.signed(payload)  # re-signed: the timestamp stays fresh
+            error = None
             try:
                 status = await self.deliver(body, headers)
-            except Exception as exc:  # the endpoint is down: retry like a real gateway
-                log.warning("sandbox.webhook_failed", event_id=event_id, error=type(exc).__name__)
-                status = 0
+            except Exception as exc:  # the endpoint is down (or not up yet): retry later
+                status, error = 0, type(exc).__name__
             await self._note_attempt(event_id, delivered=200 <= status < 300)
             if 200 <= status < 300:
                 return
+            # Expected while the server starts (demo payments are made before it listens): a
+            # retry is routine, only giving up deserves a warning.
+            log.info(
+                "sandbox.webhook_retry",
+                event_id=event_id,
+                attempt=attempt,
+                status=status,
+                error=error,
+            )
             await asyncio.sleep(backoff * (1 + random.random()))  # noqa: S311
             backoff *= 2
-            log.info("sandbox.webhook_retry", event_id=event_id, attempt=attempt, status=status)
+        log.warning("sandbox.webhook_gave_up", event_id=event_id, attempts=self.chaos.max_attempts)
 
     async def _note_attempt(self, event_id: str, *, delivered: bool) -> None:
         async with self.db.transaction() as session:
