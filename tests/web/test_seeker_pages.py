@@ -205,6 +205,48 @@ async def test_a_declined_card_keeps_the_hold_and_says_so(
     assert payment.status is PaymentStatus.FAILED
 
 
+async def test_a_card_needing_the_bank_step_is_approved_or_declined_on_its_page(
+    client: httpx.AsyncClient, platform: Platform, db: Database
+) -> None:
+    calendar = await open_calendar(client, platform)
+    seeker = await _seeker(client)
+    held = await _hold(client, calendar, local(days_ahead(2), 10).isoformat())
+    (booking,) = await _bookings_of(db, seeker["id"])
+    step = f"/bookings/{booking.id}/authenticate"
+
+    asked = await post_form(
+        client,
+        f"/bookings/{booking.id}/pay",
+        {"payment_method": "pm_card_authentication_required"},
+        token_from=held.headers["location"],
+    )
+    assert asked.status_code == 303
+    assert asked.headers["location"] == step
+    page = await get_page(client, step)
+    assert "Confirm with your bank" in page.text
+    assert "Approve payment" in page.text
+
+    declined = await post_form(client, step, {"decision": "decline"}, token_from=step)
+    assert declined.headers["location"] == f"/bookings/{booking.id}/pay"
+    (payment,) = await _payments_for(db, booking.id)
+    assert payment.status is PaymentStatus.FAILED
+    assert (await _bookings_of(db, seeker["id"]))[0].status is BookingStatus.PENDING
+
+    await post_form(
+        client,
+        f"/bookings/{booking.id}/pay",
+        {"payment_method": "pm_card_authentication_required"},
+        token_from=f"/bookings/{booking.id}/pay",
+    )
+    approved = await post_form(client, step, {"decision": "approve"}, token_from=step)
+    assert approved.headers["location"] == f"/bookings/{booking.id}?paid=1"
+    (payment,) = await _payments_for(db, booking.id)
+    assert payment.status is PaymentStatus.COMPLETED
+    assert (await _bookings_of(db, seeker["id"]))[0].status is BookingStatus.CONFIRMED
+    # Nothing is waiting any more: the bank page sends the seeker to the booking.
+    assert (await client.get(step, headers=HTML)).headers["location"] == f"/bookings/{booking.id}"
+
+
 async def test_a_taken_slot_sends_the_seeker_back_to_pick_another(
     client: httpx.AsyncClient, platform: Platform, db: Database
 ) -> None:

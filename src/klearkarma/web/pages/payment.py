@@ -38,6 +38,7 @@ SANDBOX_CARDS = (
     ("pm_card_visa", "Test Visa •••• 4242 — payment succeeds"),
     ("pm_card_declined", "Test card — declined by the bank"),
     ("pm_card_insufficient_funds", "Test card — insufficient funds"),
+    ("pm_card_authentication_required", "Test card — the bank asks you to approve (3-D Secure)"),
 )
 PAID = (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
@@ -135,8 +136,10 @@ async def pay(
             summary=f"{message} Nothing was charged. Try another card.",
         )
         return _pay_page(request, view, zone, errors=errors, method=payment_method, status_code=402)
+    if payment.status is PaymentStatus.REQUIRES_ACTION and platform.gateway.name == "sandbox":
+        return redirect(request, f"/bookings/{booking_id}/authenticate")
     if payment.status is PaymentStatus.REQUIRES_ACTION and result.next_action_url:
-        return redirect(request, result.next_action_url)
+        return redirect(request, result.next_action_url)  # the card issuer's own page
     if payment.status in PAID:
         return redirect(
             request,
@@ -148,6 +151,70 @@ async def pay(
         f"/bookings/{booking_id}",
         "Your payment is being processed; we will email you when it completes.",
         "info",
+    )
+
+
+async def _waiting_payment(
+    request: Request, session: SessionDep, user: Principal, booking_id: uuid.UUID
+) -> tuple[lifecycle.BookingView, str] | None:
+    """The booking and its payment intent when it waits for the bank's extra step."""
+    view = await lifecycle.get_booking(session, user, booking_id)
+    if not _payable(view) or platform_of(request).gateway.name != "sandbox":
+        return None
+    for payment in await payments.payments_of_booking(session, user, booking_id):
+        if payment.payer_id == user.user_id and payment.status is PaymentStatus.REQUIRES_ACTION:
+            return view, payment.gateway_payment_id
+    return None
+
+
+@router.get("/{booking_id}/authenticate")
+async def authenticate_page(
+    booking_id: uuid.UUID, request: Request, session: SessionDep, user: Payer
+) -> Response:
+    """The sandbox's stand-in for the bank's 3-D Secure page."""
+    waiting = await _waiting_payment(request, session, user, booking_id)
+    if waiting is None:
+        return redirect(request, f"/bookings/{booking_id}")
+    zone = await account_zone(session, user, request.query_params.get("tz"))
+    return render(
+        request,
+        "bookings/authenticate.html",
+        {"view": waiting[0], "b": waiting[0].booking, "zone": zone},
+    )
+
+
+@router.post("/{booking_id}/authenticate")
+async def authenticate(
+    booking_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    user: Payer,
+    decision: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Approve (the payment completes and the booking is confirmed) or decline it."""
+    platform = platform_of(request)
+    waiting = await _waiting_payment(request, session, user, booking_id)
+    if waiting is None:
+        return redirect(request, f"/bookings/{booking_id}")
+    payment = await payments.authenticate_sandbox(
+        session,
+        platform.gateway,
+        platform.cache,
+        user,
+        waiting[1],
+        approve=decision == "approve",
+    )
+    if payment.status in PAID:
+        return redirect(
+            request,
+            f"/bookings/{booking_id}?paid=1",
+            "Payment approved. Your session is confirmed.",
+        )
+    return redirect(
+        request,
+        f"/bookings/{booking_id}/pay",
+        "The bank step was declined, so nothing was charged. Try again or use another card.",
+        "error",
     )
 
 
