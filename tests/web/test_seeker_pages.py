@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from klearkarma.bookings.models import Booking, BookingStatus
 from klearkarma.core.db import Database
+from klearkarma.payments.gateways.sandbox import SandboxGateway
 from klearkarma.payments.models import Payment, PaymentStatus
 from klearkarma.platform import Platform
 from tests.bookings.helpers import Calendar, days_ahead, local, open_calendar
@@ -245,6 +246,41 @@ async def test_a_card_needing_the_bank_step_is_approved_or_declined_on_its_page(
     assert (await _bookings_of(db, seeker["id"]))[0].status is BookingStatus.CONFIRMED
     # Nothing is waiting any more: the bank page sends the seeker to the booking.
     assert (await client.get(step, headers=HTML)).headers["location"] == f"/bookings/{booking.id}"
+
+
+async def test_coming_back_from_the_card_issuers_page_shows_the_outcome(
+    client: httpx.AsyncClient, platform: Platform, db: Database
+) -> None:
+    """Stripe sends the payer to /bookings/payment-return?payment_intent=… after 3-D Secure;
+    the page re-reads the intent, so it need not wait for the webhook."""
+    calendar = await open_calendar(client, platform)
+    seeker = await _seeker(client)
+    held = await _hold(client, calendar, local(days_ahead(2), 9).isoformat())
+    (booking,) = await _bookings_of(db, seeker["id"])
+    await post_form(
+        client,
+        f"/bookings/{booking.id}/pay",
+        {"payment_method": "pm_card_authentication_required"},
+        token_from=held.headers["location"],
+    )
+    (payment,) = await _payments_for(db, booking.id)
+    gateway = platform.gateway
+    assert isinstance(gateway, SandboxGateway)
+    await gateway.authenticate(payment.gateway_payment_id, approve=True)  # at the bank
+
+    back = await client.get(
+        "/bookings/payment-return",
+        params={"payment_intent": payment.gateway_payment_id},
+        headers=HTML,
+    )
+    assert back.headers["location"] == f"/bookings/{booking.id}?paid=1"
+    (after,) = await _payments_for(db, booking.id)
+    assert after.status is PaymentStatus.COMPLETED
+    assert (await _bookings_of(db, seeker["id"]))[0].status is BookingStatus.CONFIRMED
+    stranger = await client.get(
+        "/bookings/payment-return", params={"payment_intent": "pi_unknown"}, headers=HTML
+    )
+    assert stranger.status_code == 404
 
 
 async def test_a_taken_slot_sends_the_seeker_back_to_pick_another(

@@ -731,6 +731,22 @@ async def _commission_returned(session: AsyncSession, payment_id: uuid.UUID) -> 
     return Decimal(total or 0)
 
 
+async def refresh(
+    session: AsyncSession,
+    gateway: PaymentGateway,
+    cache: CacheBackend,
+    principal: Principal,
+    intent_id: str,
+) -> Payment:
+    """Re-read the payer's intent and apply it: where the card issuer's page sends the payer
+    back, so the page shows the outcome without waiting for the webhook."""
+    payment = await _locked_by_intent(session, gateway, intent_id)
+    if payment is None or payment.payer_id != principal.user_id:
+        raise NotFound("Payment not found.")
+    await apply_intent(session, gateway, cache, payment, await gateway.retrieve_intent(intent_id))
+    return payment
+
+
 async def authenticate_sandbox(
     session: AsyncSession,
     gateway: PaymentGateway,

@@ -30,7 +30,7 @@ from tests.payments.gateways.recorded_api import RecordedApi, recorded
 
 SECRET_KEY = "sk_test_51QxKiARecordedKeyForTestsOnly"
 WEBHOOK_SECRET = "whsec_recorded_test_secret_0123456789abcdef"
-RETURN_URL = "https://klearkarma.example/payments/return"
+RETURN_URL = "https://klearkarma.example/bookings/payment-return"
 INTENT = "pi_3QxKk2SBq4mN0dGv1a2b3c4d"
 INTENT_PATH = f"/v1/payment_intents/{INTENT}"
 REFERENCE = "booking:0193a8f0-7c4e-7d2a-9b1e-5f6a7b8c9d0e"

@@ -42,7 +42,7 @@ log = structlog.get_logger("klearkarma.payments.stripe")
 
 SIGNATURE_HEADER = "stripe-signature"
 TOLERANCE_SECONDS = 300
-RETURN_PATH = "/payments/return"
+RETURN_PATH = "/bookings/payment-return"  # the web app page that re-reads the payment
 
 # Stripe's intent statuses that map one to one; ``requires_payment_method`` depends on whether a
 # charge was attempted (see ``intent_status``).

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Query, Request
 from starlette.responses import Response
 
 from klearkarma.bookings import lifecycle
@@ -152,6 +152,27 @@ async def pay(
         "Your payment is being processed; we will email you when it completes.",
         "info",
     )
+
+
+@router.get("/payment-return")
+async def payment_return(
+    request: Request,
+    session: SessionDep,
+    user: Payer,
+    payment_intent: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Where the card issuer's 3-D Secure page sends the payer back (Stripe's return_url)."""
+    platform = platform_of(request)
+    payment = await payments.refresh(
+        session, platform.gateway, platform.cache, user, payment_intent
+    )
+    booking = f"/bookings/{payment.booking_id}" if payment.booking_id else "/bookings"
+    if payment.status in PAID:
+        return redirect(request, f"{booking}?paid=1", "Payment received. You're all set.")
+    if payment.status is PaymentStatus.FAILED:
+        message = payment.failure_message or "The payment was not approved."
+        return redirect(request, f"{booking}/pay", f"{message} Nothing was charged.", "error")
+    return redirect(request, booking, "Your payment is being processed; we will email you.", "info")
 
 
 async def _waiting_payment(
