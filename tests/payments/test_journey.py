@@ -300,3 +300,24 @@ async def test_admin_partial_refunds_return_commission_in_proportion(
     ]
     assert (await earnings(client, paid.calendar.owner))["pending"] == "0.00"
     await books_balance(platform)
+
+
+async def test_bad_payment_requests_name_the_field(
+    client: httpx.AsyncClient, platform: Platform
+) -> None:
+    _, seeker, booking_id = await pending_booking(client, platform)
+    cases = [
+        ("/v1/payments/create-intent", {}, "bookingId"),
+        ("/v1/payments/create-intent", {"bookingId": "nope"}, "bookingId"),
+        ("/v1/payments/create-intent", {"bookingId": booking_id, "planId": booking_id}, "planId"),
+        ("/v1/payments/confirm", {"paymentMethod": "pm_card_visa"}, "paymentIntentId"),
+        ("/v1/payments/refund", {"paymentId": booking_id, "amount": "-5"}, "amount"),
+        ("/v1/payments/refund", {"paymentId": booking_id, "amount": "1.001"}, "amount"),
+    ]
+    for path, body, field in cases:
+        answer = await client.post(path, json=body, headers=seeker)
+        assert answer.status_code == 422, (path, body)
+        assert error_code(answer) == "VALIDATION_ERROR"
+        assert [d["field"] for d in answer.json()["error"]["details"]] == [field], (path, body)
+    unsigned = await client.post("/v1/payments/create-intent", json={"bookingId": booking_id})
+    assert unsigned.status_code == 401

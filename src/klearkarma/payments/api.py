@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from klearkarma.core.db import SessionDep
-from klearkarma.core.errors import NotFound
+from klearkarma.core.errors import NotFound, ValidationFailed
 from klearkarma.core.http import error_response
 from klearkarma.core.idempotency import replay_or_run
 from klearkarma.core.pagination import PageDep
@@ -108,6 +108,8 @@ async def create_intent(
     body: IntentIn, request: Request, principal: Payer, session: SessionDep
 ) -> Response:
     """Open a payment for a pending booking (or a plan); asking again returns the open one."""
+    if errors := body.target_errors():
+        raise ValidationFailed(errors)
     gateway = platform_of(request).gateway
 
     async def work() -> Response:

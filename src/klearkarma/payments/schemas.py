@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from klearkarma.core.schemas import ApiInput, ApiModel
 from klearkarma.payments.models import (
@@ -26,11 +26,13 @@ class IntentIn(ApiInput):
     plan_id: uuid.UUID | None = None
     auto_renew: bool = True
 
-    @model_validator(mode="after")
-    def _one_target(self) -> IntentIn:
-        if (self.booking_id is None) == (self.plan_id is None):
-            raise ValueError("Give exactly one of 'bookingId' or 'planId'.")
-        return self
+    def target_errors(self) -> list[tuple[str, str]]:
+        """Exactly one of the two; the error names the field a client most likely meant."""
+        if self.booking_id is None and self.plan_id is None:
+            return [("bookingId", "Field required: the booking to pay for (or a planId).")]
+        if self.booking_id is not None and self.plan_id is not None:
+            return [("planId", "Give either a bookingId or a planId, not both.")]
+        return []
 
 
 class IntentOut(ApiModel):
