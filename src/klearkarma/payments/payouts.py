@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.bookings import lifecycle as bookings
 from klearkarma.core import events
-from klearkarma.core.errors import NotFound
+from klearkarma.core.errors import Forbidden, NotFound
 from klearkarma.core.pagination import PageParams
 from klearkarma.identity.policy import Principal
 from klearkarma.payments import ledger
@@ -242,7 +242,9 @@ async def earnings_of(session: AsyncSession, practitioner_id: uuid.UUID, currenc
 async def list_payouts(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> tuple[list[Payout], int]:
-    """A practitioner's own payouts; admins see every payout."""
+    """A practitioner's own payouts; admins see every payout; anyone else is refused."""
+    if not (principal.is_admin or principal.can("payouts:read")):
+        raise Forbidden("Payouts are for practitioners.")
     query = select(Payout)
     if not principal.is_admin:
         mine = await practitioners.practitioner_id_of_user(session, principal.user_id)
