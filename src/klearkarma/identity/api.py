@@ -40,7 +40,7 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 FORGOT_PASSWORD_ANSWER = "If an account uses this address, we have sent it a reset link."  # noqa: S105
 
 
-def context(request: Request, client: ClientDep) -> accounts.Context:
+async def context(request: Request, client: ClientDep) -> accounts.Context:
     platform = platform_of(request)
     return accounts.Context(
         settings=platform.settings,

@@ -28,7 +28,13 @@ def client_of(request: Request) -> events.Client:
     return events.Client(ip=host, user_agent=request.headers.get("user-agent"))
 
 
-ClientDep = Annotated[events.Client, Depends(client_of)]
+async def _client(request: Request) -> events.Client:
+    return client_of(request)
+
+
+# Dependencies are coroutines: FastAPI runs a plain ``def`` dependency in a worker thread, and
+# that hop costs more than the work in each of these.
+ClientDep = Annotated[events.Client, Depends(_client)]
 
 
 def _bearer(request: Request) -> str | None:

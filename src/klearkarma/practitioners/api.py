@@ -68,7 +68,7 @@ def profile(practitioner: Practitioner, services: list[Service]) -> Practitioner
     )
 
 
-def directory_filters(
+async def directory_filters(
     specialization: Annotated[str | None, Query(max_length=64)] = None,
     language: Annotated[str | None, Query(max_length=64)] = None,
     min_rate: Annotated[Decimal | None, Query(alias="minRate", ge=0, max_digits=12)] = None,
