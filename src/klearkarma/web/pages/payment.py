@@ -20,7 +20,7 @@ from klearkarma.bookings.models import BookingStatus
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import AppError, NotFound
 from klearkarma.identity.policy import Principal
-from klearkarma.payments import receipts
+from klearkarma.payments import receipts, receipts_api
 from klearkarma.payments import service as payments
 from klearkarma.payments.models import PaymentStatus
 from klearkarma.platform import platform_of
@@ -250,17 +250,5 @@ async def receipt(
     """The payment's receipt as a printable page (``?format=pdf`` for the PDF)."""
     built = await receipts.build_receipt(session, platform_of(request).settings, user, payment_id)
     if request.query_params.get("format") == "pdf":
-        return Response(
-            receipts.render_pdf(built),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{built.filename}"'},
-        )
-    rendered = receipts.render_html(built)
-    return Response(
-        rendered.html,
-        media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Security-Policy": rendered.content_security_policy,
-            "Cache-Control": "no-store",
-        },
-    )
+        return await receipts_api.pdf_response(built)
+    return receipts_api.html_response(built)
