@@ -298,6 +298,16 @@ async def _locked_by_intent(
     )
 
 
+async def _payers_intent(
+    session: AsyncSession, gateway: PaymentGateway, principal: Principal, intent_id: str
+) -> Payment:
+    """The caller's own payment for ``intent_id``, locked; 404 for anyone else's."""
+    payment = await _locked_by_intent(session, gateway, intent_id)
+    if payment is None or payment.payer_id != principal.user_id:
+        raise NotFound("Payment not found.")
+    return payment
+
+
 async def confirm(
     session: AsyncSession,
     gateway: PaymentGateway,
@@ -307,9 +317,7 @@ async def confirm(
     payment_method: str,
 ) -> ConfirmView:
     """Charge the caller's intent with ``payment_method``; confirming twice charges once."""
-    payment = await _locked_by_intent(session, gateway, intent_id)
-    if payment is None or payment.payer_id != principal.user_id:
-        raise NotFound("Payment not found.")
+    payment = await _payers_intent(session, gateway, principal, intent_id)
     if payment.status in OPEN or payment.status is PaymentStatus.PROCESSING:
         if payment.booking_id is not None:
             booking = await bookings.settlement_for_update(session, payment.booking_id)
@@ -466,12 +474,7 @@ async def refund(
         raise ValidationFailed(
             [("amount", f"Refund between 0.01 and {remaining} {payment.currency}.")]
         )
-    returned = await session.scalar(
-        select(func.coalesce(func.sum(Refund.commission_amount), 0)).where(
-            Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED
-        )
-    )
-    share = commission_share(payment, amount, Decimal(returned or 0))
+    share = commission_share(payment, amount, await _commission_returned(session, payment.id))
     record = Refund(
         id=uuid7(),
         payment_id=payment.id,
@@ -740,9 +743,7 @@ async def refresh(
 ) -> Payment:
     """Re-read the payer's intent and apply it: where the card issuer's page sends the payer
     back, so the page shows the outcome without waiting for the webhook."""
-    payment = await _locked_by_intent(session, gateway, intent_id)
-    if payment is None or payment.payer_id != principal.user_id:
-        raise NotFound("Payment not found.")
+    payment = await _payers_intent(session, gateway, principal, intent_id)
     await apply_intent(session, gateway, cache, payment, await gateway.retrieve_intent(intent_id))
     return payment
 
@@ -761,9 +762,7 @@ async def authenticate_sandbox(
 
     if not isinstance(gateway, SandboxGateway):
         raise NotFound("The sandbox is not the active payment gateway.")
-    payment = await _locked_by_intent(session, gateway, intent_id)
-    if payment is None or payment.payer_id != principal.user_id:
-        raise NotFound("Payment not found.")
+    payment = await _payers_intent(session, gateway, principal, intent_id)
     intent = await gateway.authenticate(intent_id, approve=approve)
     await apply_intent(session, gateway, cache, payment, intent)
     return payment
