@@ -34,7 +34,8 @@ async def test_posting_is_idempotent_and_refuses_unbalanced_lines(platform: Plat
     async with platform.db.transaction() as session:
         assert await ledger.post(session, move) is not None
         assert await ledger.post(session, move) is None  # the same movement, posted again
-        assert await ledger.balance(session, ledger.CLEARING, "INR") == Decimal("10.00")
+        found = await ledger.balances(session, [ledger.CLEARING])
+        assert found[(ledger.CLEARING, "INR")] == Decimal("10.00")
         with pytest.raises(Unbalanced):
             await ledger.post(
                 session,

@@ -171,16 +171,6 @@ async def reverse(session: AsyncSession, transaction_id: uuid.UUID, *, memo: str
     )
 
 
-async def balance(session: AsyncSession, code: str, currency: str) -> Decimal:
-    """The account's debit balance (negative for a credit balance)."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerAccount.code == code, LedgerAccount.currency == currency)
-    )
-    return Decimal(total or 0).quantize(Decimal("0.01"))
-
-
 async def balances(session: AsyncSession, codes: Sequence[str]) -> dict[tuple[str, str], Decimal]:
     """Debit balances of several accounts, by (code, currency)."""
     rows = await session.execute(

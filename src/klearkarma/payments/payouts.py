@@ -120,9 +120,10 @@ async def create_payouts(session: AsyncSession, provider: str, minimum: Decimal)
             .with_for_update(skip_locked=True)  # a concurrent run takes the others
         )
     )
+    held = await ledger.balances(session, [account.code for account in accounts])
     payouts = []
     for account in accounts:
-        owed = -await ledger.balance(session, account.code, account.currency)
+        owed = -held.get((account.code, account.currency), ZERO)
         if owed < max(minimum, Decimal("0.01")) or account.owner_id is None:
             continue
         payout = Payout(
