@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from klearkarma.payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from klearkarma.payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Payment
 
 CLEARING = "gateway_clearing"
 REVENUE = "platform_revenue"
@@ -46,6 +46,15 @@ def pending_of(practitioner_id: uuid.UUID) -> str:
 
 def available_of(practitioner_id: uuid.UUID) -> str:
     return f"practitioner_available:{practitioner_id}"
+
+
+def earnings_of(payment: Payment) -> str:
+    """Where a payment's practitioner share sits now: pending until released, then available
+    (a refund or a returned credit takes its share back from there)."""
+    assert payment.practitioner_id is not None
+    if payment.released_at is not None:
+        return available_of(payment.practitioner_id)
+    return pending_of(payment.practitioner_id)
 
 
 class Unbalanced(ValueError):

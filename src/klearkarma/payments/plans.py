@@ -249,11 +249,7 @@ async def return_credit(session: AsyncSession, payment: Payment) -> None:
     payment.status = PaymentStatus.REFUNDED
     bought.credits_used -= 1
     await session.flush()
-    earnings = (
-        ledger.available_of(payment.practitioner_id)
-        if payment.released_at is not None
-        else ledger.pending_of(payment.practitioner_id)
-    )
+    earnings = ledger.earnings_of(payment)
     await ledger.post(
         session,
         ledger.Posting(

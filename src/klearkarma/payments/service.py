@@ -526,11 +526,7 @@ def _refund_allocation(payment: Payment, record: Refund) -> ledger.Posting:
     if payment.purpose is PaymentPurpose.PLAN or payment.practitioner_id is None:
         lines.append(debit(ledger.PREPAID, record.amount))
     else:
-        earnings = (
-            ledger.available_of(payment.practitioner_id)
-            if payment.released_at is not None
-            else ledger.pending_of(payment.practitioner_id)
-        )
+        earnings = ledger.earnings_of(payment)
         lines += [
             debit(ledger.REVENUE, record.commission_amount),
             debit(earnings, record.amount - record.commission_amount),
