@@ -40,7 +40,6 @@ SANDBOX_CARDS = (
     ("pm_card_insufficient_funds", "Test card — insufficient funds"),
     ("pm_card_authentication_required", "Test card — the bank asks you to approve (3-D Secure)"),
 )
-PAID = (PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
 async def receipt_link(
@@ -140,7 +139,7 @@ async def pay(
         return redirect(request, f"/bookings/{booking_id}/authenticate")
     if payment.status is PaymentStatus.REQUIRES_ACTION and result.next_action_url:
         return redirect(request, result.next_action_url)  # the card issuer's own page
-    if payment.status in PAID:
+    if payment.status in payments.SETTLED:
         return redirect(
             request,
             f"/bookings/{booking_id}?paid=1",
@@ -167,7 +166,7 @@ async def payment_return(
         session, platform.gateway, platform.cache, user, payment_intent
     )
     booking = f"/bookings/{payment.booking_id}" if payment.booking_id else "/bookings"
-    if payment.status in PAID:
+    if payment.status in payments.SETTLED:
         return redirect(request, f"{booking}?paid=1", "Payment received. You're all set.")
     if payment.status is PaymentStatus.FAILED:
         message = payment.failure_message or "The payment was not approved."
@@ -225,7 +224,7 @@ async def authenticate(
         waiting[1],
         approve=decision == "approve",
     )
-    if payment.status in PAID:
+    if payment.status in payments.SETTLED:
         return redirect(
             request,
             f"/bookings/{booking_id}?paid=1",
