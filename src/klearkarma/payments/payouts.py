@@ -31,10 +31,10 @@ from klearkarma.payments.models import (
     LedgerTransaction,
     Payment,
     PaymentPurpose,
-    PaymentStatus,
     Payout,
     PayoutStatus,
 )
+from klearkarma.payments.service import SETTLED
 from klearkarma.practitioners import service as practitioners
 
 ZERO = Decimal("0.00")
@@ -55,13 +55,7 @@ async def release_due(session: AsyncSession, holding: timedelta, *, batch: int =
             select(Payment)
             .where(
                 Payment.released_at.is_(None),
-                Payment.status.in_(
-                    (
-                        PaymentStatus.COMPLETED,
-                        PaymentStatus.PARTIALLY_REFUNDED,
-                        PaymentStatus.REFUNDED,
-                    )
-                ),
+                Payment.status.in_(SETTLED),
                 Payment.purpose.in_((PaymentPurpose.BOOKING, PaymentPurpose.CREDIT)),
                 Payment.booking_id.is_not(None),
             )
