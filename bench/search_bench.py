@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import asyncpg
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from klearkarma.core import migrate
@@ -163,36 +162,37 @@ def seed(url: str, practitioners: int) -> float:
     return time.perf_counter() - started
 
 
-def compiled(terms: str, filters: DirectoryFilters, sort: SearchSort, floor: float | None) -> str:
+Prepared = tuple[str, list[object]]
+
+
+def prepared(
+    terms: str, filters: DirectoryFilters, sort: SearchSort, floor: float | None
+) -> Prepared:
     how = matching(tsq.parse(terms), "all")
     floor = None if service._narrow(filters) else floor  # as the API decides
-    statement, params = search_statement(filters, None, how, sort, PageParams(1, 20), floor)
-    return str(
-        statement.params(**params).compile(
-            dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
-        )
-    )
+    statement, args = search_statement(filters, None, how, sort, PageParams(1, 20), floor)
+    return statement.sql, args
 
 
-def plans(floor: float | None) -> dict[str, str]:
+def plans(floor: float | None) -> dict[str, Prepared]:
     """The statements the API runs for a few typical searches (with this database's floor)."""
     return {
-        "text 'yoga' (broad: walks the quality index)": compiled(
+        "text 'yoga' (broad: walks the quality index)": prepared(
             "yoga", DirectoryFilters(), SearchSort.RELEVANCE, floor
         ),
-        "text 'sound healing' (words common together: the quality band)": compiled(
+        "text 'sound healing' (words common together: the quality band)": prepared(
             "sound healing", DirectoryFilters(), SearchSort.RELEVANCE, floor
         ),
-        "text 'reiki bangalore' (band too thin: every match)": compiled(
+        "text 'reiki bangalore' (band too thin: every match)": prepared(
             "reiki bangalore", DirectoryFilters(), SearchSort.RELEVANCE, floor
         ),
-        "text+filter 'ayurveda' city=Delhi 1000-2000": compiled(
+        "text+filter 'ayurveda' city=Delhi 1000-2000": prepared(
             "ayurveda",
             DirectoryFilters(city="Delhi", min_rate=1000, max_rate=2000),  # type: ignore[arg-type]
             SearchSort.RELEVANCE,
             floor,
         ),
-        "text+geo 'massage' 25 km of Mumbai by distance": compiled(
+        "text+geo 'massage' 25 km of Mumbai by distance": prepared(
             "massage",
             DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25),
             SearchSort.DISTANCE,
@@ -219,12 +219,14 @@ async def vacuum(url: str) -> None:
 
 
 async def explain(url: str) -> None:
-    conn = await asyncpg.connect(url)
+    # As the API's read connections run them: each statement planned for its own values.
+    conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
     try:
         floor = await conn.fetchval(FLOOR)
-        for title, sql in plans(floor).items():
-            await conn.fetch(sql)  # warm the catalog caches, as a pooled connection would be
-            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql)
+        for title, (sql, args) in plans(floor).items():
+            for _ in range(3):  # warm the caches, as a pooled connection would be
+                await conn.fetch(sql, *args)
+            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql, *args)
             print(f"\n--- {title}")
             print("\n".join(row[0] for row in rows))
     finally:

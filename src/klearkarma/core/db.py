@@ -7,6 +7,7 @@ commit or vanish with it.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+import asyncpg
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Enum, MetaData, Numeric, func
@@ -75,8 +77,19 @@ def libpq_url(url: str) -> str:
 class Database:
     """The engine and the session factory of one process."""
 
-    def __init__(self, engine: AsyncEngine | AsyncConnection, *, savepoints: bool = False) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine | AsyncConnection,
+        *,
+        savepoints: bool = False,
+        url: str | None = None,
+        pool_size: int = 10,
+    ) -> None:
         self.bind = engine
+        self._url = url
+        self._pool_size = pool_size
+        self._reads: asyncpg.Pool | None = None
+        self._reads_lock = asyncio.Lock()
         options: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
         if savepoints:
             # Tests bind to one outer connection and turn every commit into a savepoint release.
@@ -94,7 +107,7 @@ class Database:
             echo=echo,
             connect_args={"server_settings": {"application_name": "klearkarma"}},
         )
-        return cls(engine)
+        return cls(engine, url=url, pool_size=pool_size)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -119,9 +132,66 @@ class Database:
             await session.commit()
             await _run_after_commit(session)
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[asyncpg.Connection]:
+        """A driver connection for single read-only statements on a hot path (search).
+
+        No transaction, so no BEGIN and COMMIT round trips; no pre-ping either (a connection the
+        server dropped fails the statement, and the caller retries through ``read``). The pool's
+        sessions are read-only, and plan each statement for its own values
+        (``plan_cache_mode``): the reads that come here have value-dependent best plans. Bound to
+        one connection (tests), that connection is used, inside its transaction.
+        """
+        if isinstance(self.bind, AsyncConnection):
+            raw = await self.bind.get_raw_connection()
+            yield raw.driver_connection
+            return
+        pool = self._reads or await self._open_reads()
+        async with pool.acquire() as connection:
+            yield connection
+
+    async def read(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        """The first row of one read-only statement (see ``reading``), retried once on a
+        connection the server had closed."""
+        for attempt in (1, 2):
+            try:
+                async with self.reading() as connection:
+                    return await connection.fetchrow(sql, *args)
+            except (asyncpg.ConnectionDoesNotExistError, ConnectionError):
+                if attempt == 2 or isinstance(self.bind, AsyncConnection):
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _open_reads(self) -> asyncpg.Pool:
+        async with self._reads_lock:
+            if self._reads is None:
+                if self._url is None:
+                    raise RuntimeError("reads need a Database made by Database.connect")
+                self._reads = await asyncpg.create_pool(
+                    libpq_url(self._url),
+                    min_size=1,
+                    max_size=self._pool_size,
+                    max_inactive_connection_lifetime=1800,
+                    reset=_keep_session,
+                    server_settings={
+                        "application_name": "klearkarma-reads",
+                        "default_transaction_read_only": "on",
+                        "plan_cache_mode": "force_custom_plan",
+                    },
+                )
+            return self._reads
+
     async def dispose(self) -> None:
+        if self._reads is not None:
+            await self._reads.close()
+            self._reads = None
         if isinstance(self.bind, AsyncEngine):
             await self.bind.dispose()
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Nothing to reset between reads: they set nothing, open no transaction, listen to nothing
+    (asyncpg's default reset would cost a round trip per statement)."""
 
 
 AfterCommit = Callable[[], Awaitable[None]]

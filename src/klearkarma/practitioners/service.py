@@ -5,13 +5,27 @@ Only verified, active practitioners are public: every query here starts from ``p
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Float,
+    Numeric,
+    Text,
+    and_,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.core.cache import CacheBackend
@@ -76,67 +90,165 @@ class DirectoryFilters:
             raise ValidationFailed(errors)
 
 
-def haversine_km(lat: float, lng: float) -> ColumnElement[float]:
-    """Great-circle distance from (lat, lng) to each practitioner, in SQL."""
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Part of the directory query: SQL over named parameters, with this request's values.
+
+    The SQL depends only on ``key``, never on the values, so a statement assembled from clauses
+    can be compiled once per combination of keys and run with each request's values (search
+    does, see ``core.prepared``); ``bound()`` is the clause with its values, for ordinary use.
+    """
+
+    key: str
+    sql: Callable[[], ColumnElement[Any]]
+    values: Mapping[str, Any]
+
+
+def _param(name: str, type_: Any) -> BindParameter[Any]:
+    return bindparam(name, type_=type_)
+
+
+def _haversine_km() -> ColumnElement[float]:
+    """Great-circle distance from (geo_lat, geo_lng) to each practitioner, in SQL;
+    ``geo_cos_lat`` is cos(geo_lat), computed once in Python."""
+    lat, lng = _param("geo_lat", Float), _param("geo_lng", Float)
     dlat = func.radians(Practitioner.lat - lat) / 2
     dlng = func.radians(Practitioner.lng - lng) / 2
-    a = func.power(func.sin(dlat), 2) + math.cos(math.radians(lat)) * func.cos(
+    a = func.power(func.sin(dlat), 2) + _param("geo_cos_lat", Float) * func.cos(
         func.radians(Practitioner.lat)
     ) * func.power(func.sin(dlng), 2)
     return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(func.least(a, 1.0)))
 
 
-def _bounding_box(lat: float, lng: float, radius_km: float) -> ColumnElement[bool]:
+def _within_box() -> ColumnElement[bool]:
+    return Practitioner.lat.between(_param("box_lat_low", Float), _param("box_lat_high", Float))
+
+
+def _box_clause(lat: float, lng: float, radius_km: float) -> Clause:
     """A cheap index-friendly pre-filter; the exact radius is checked with haversine."""
     dlat = radius_km / KM_PER_DEGREE_LAT
+    values: dict[str, Any] = {"box_lat_low": lat - dlat, "box_lat_high": lat + dlat}
     cos_lat = math.cos(math.radians(lat))
-    conditions: list[ColumnElement[bool]] = [Practitioner.lat.between(lat - dlat, lat + dlat)]
-    if cos_lat > 1e-6:
-        dlng = radius_km / (KM_PER_DEGREE_LAT * cos_lat)
-        if dlng < 180:
-            low, high = lng - dlng, lng + dlng
-            if low < -180 or high > 180:  # the box wraps around the antimeridian
-                conditions.append(
-                    (Practitioner.lng >= (low + 360 if low < -180 else low))
-                    | (Practitioner.lng <= (high - 360 if high > 180 else high))
+    dlng = radius_km / (KM_PER_DEGREE_LAT * cos_lat) if cos_lat > 1e-6 else math.inf
+    if dlng >= 180:  # at a pole, or a radius around the world: latitude alone bounds it
+        return Clause("box_lat", _within_box, values)
+    low, high = lng - dlng, lng + dlng
+    if low < -180 or high > 180:  # the box wraps around the antimeridian
+        values |= {
+            "box_lng_low": low + 360 if low < -180 else low,
+            "box_lng_high": high - 360 if high > 180 else high,
+        }
+        return Clause(
+            "box_wrap",
+            lambda: (
+                _within_box()
+                & (
+                    (Practitioner.lng >= _param("box_lng_low", Float))
+                    | (Practitioner.lng <= _param("box_lng_high", Float))
                 )
-            else:
-                conditions.append(Practitioner.lng.between(low, high))
-    return and_(*conditions)
+            ),
+            values,
+        )
+    values |= {"box_lng_low": low, "box_lng_high": high}
+    return Clause(
+        "box",
+        lambda: (
+            _within_box()
+            & Practitioner.lng.between(_param("box_lng_low", Float), _param("box_lng_high", Float))
+        ),
+        values,
+    )
 
 
-def directory_query(filters: DirectoryFilters) -> tuple[Select[Any], ColumnElement[float] | None]:
-    """Public practitioners passing ``filters`` (and the distance expression when located);
-    search builds on it so the directory and search can never disagree on who matches."""
-    distance = None
-    if filters.lat is not None and filters.lng is not None:
-        distance = haversine_km(filters.lat, filters.lng)
-    query = select(Practitioner).where(public())
+def directory_clauses(filters: DirectoryFilters) -> tuple[list[Clause], Clause | None]:
+    """The conditions ``filters`` put on public practitioners, and the distance (a clause whose
+    SQL is the distance in km) when located. Search builds on them, so the directory and search
+    can never disagree on who matches. A statement using them takes ``values_of(...)``."""
+    clauses: list[Clause] = []
     if filters.specialization:
-        query = query.where(
-            Practitioner.specializations.contains([filters.specialization.strip().lower()])
+        clauses.append(
+            Clause(
+                "specialization",
+                lambda: Practitioner.specializations.contains(
+                    _param("specialization", ARRAY(Text))
+                ),
+                {"specialization": [filters.specialization.strip().lower()]},
+            )
         )
     if filters.language:
         # Languages are stored as proper nouns ("Hindi"); @> keeps the GIN index usable.
-        query = query.where(Practitioner.languages.contains([filters.language.strip().title()]))
+        clauses.append(
+            Clause(
+                "language",
+                lambda: Practitioner.languages.contains(_param("language", ARRAY(Text))),
+                {"language": [filters.language.strip().title()]},
+            )
+        )
     if filters.min_rate is not None:
-        query = query.where(Practitioner.hourly_rate >= filters.min_rate)
+        clauses.append(
+            Clause(
+                "min_rate",
+                lambda: Practitioner.hourly_rate >= _param("min_rate", Numeric(12, 2)),
+                {"min_rate": filters.min_rate},
+            )
+        )
     if filters.max_rate is not None:
-        query = query.where(Practitioner.hourly_rate <= filters.max_rate)
+        clauses.append(
+            Clause(
+                "max_rate",
+                lambda: Practitioner.hourly_rate <= _param("max_rate", Numeric(12, 2)),
+                {"max_rate": filters.max_rate},
+            )
+        )
     if filters.min_rating is not None:
-        query = query.where(Practitioner.rating >= filters.min_rating)
+        clauses.append(
+            Clause(
+                "min_rating",
+                lambda: Practitioner.rating >= _param("min_rating", Numeric(3, 2)),
+                {"min_rating": Decimal(str(filters.min_rating))},
+            )
+        )
     if filters.city:
-        query = query.where(func.lower(Practitioner.city) == filters.city.strip().lower())
-    if filters.online is not None:
-        query = query.where(Practitioner.offers_online.is_(filters.online))
-    if filters.in_person is not None:
-        query = query.where(Practitioner.offers_in_person.is_(filters.in_person))
-    if distance is not None and filters.radius_km is not None:
-        assert filters.lat is not None
-        assert filters.lng is not None
-        query = query.where(_bounding_box(filters.lat, filters.lng, filters.radius_km))
-        query = query.where(distance <= filters.radius_km)
-    return query, distance
+        clauses.append(
+            Clause(
+                "city",
+                lambda: func.lower(Practitioner.city) == _param("city", Text),
+                {"city": filters.city.strip().lower()},
+            )
+        )
+    for key, column, wanted in (
+        ("online", Practitioner.offers_online, filters.online),
+        ("in_person", Practitioner.offers_in_person, filters.in_person),
+    ):
+        if wanted is not None:
+            # IS TRUE / IS FALSE (not a parameter): the partial indexes and the planner see it.
+            clauses.append(Clause(f"{key}:{wanted}", functools.partial(column.is_, wanted), {}))
+    if filters.lat is None or filters.lng is None:
+        return clauses, None
+    geo = {
+        "geo_lat": filters.lat,
+        "geo_lng": filters.lng,
+        "geo_cos_lat": math.cos(math.radians(filters.lat)),
+    }
+    distance = Clause("distance", _haversine_km, geo)
+    if filters.radius_km is not None:
+        clauses.append(_box_clause(filters.lat, filters.lng, filters.radius_km))
+        clauses.append(
+            Clause(
+                "radius",
+                lambda: _haversine_km() <= _param("radius_km", Float),
+                geo | {"radius_km": filters.radius_km},
+            )
+        )
+    return clauses, distance
+
+
+def values_of(clauses: list[Clause], distance: Clause | None) -> dict[str, Any]:
+    """The parameter values of ``clauses`` and ``distance`` together."""
+    values: dict[str, Any] = {}
+    for clause in (*clauses, *([distance] if distance is not None else [])):
+        values |= clause.values
+    return values
 
 
 def _ordering(sort: PractitionerSort, distance: ColumnElement[float] | None) -> list[Any]:
@@ -155,11 +267,19 @@ async def list_public_practitioners(
     session: AsyncSession, filters: DirectoryFilters, page: PageParams
 ) -> tuple[list[tuple[Practitioner, float | None]], int]:
     filters.check()
-    query, distance = directory_query(filters)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    clauses, located = directory_clauses(filters)
+    values = values_of(clauses, located)
+    query = select(Practitioner).where(public(), *(clause.sql() for clause in clauses))
+    total = await session.scalar(
+        select(func.count()).select_from(query.subquery()).params(**values)
+    )
+    distance = located.sql() if located is not None else None
     columns = query.add_columns(distance.label("distance_km")) if distance is not None else query
     rows = await session.execute(
-        columns.order_by(*_ordering(filters.sort, distance)).offset(page.offset).limit(page.limit)
+        columns.order_by(*_ordering(filters.sort, distance))
+        .offset(page.offset)
+        .limit(page.limit)
+        .params(**values)
     )
     if distance is None:
         return [(row[0], None) for row in rows], int(total or 0)

@@ -28,6 +28,7 @@ from klearkarma.search import catalog, service, suggestions
 from klearkarma.search.cache import (
     CACHE_SECONDS,
     SEARCH_TAG,
+    SUGGEST_VERSION_KEY,
     VERSION_KEY,
     fresh,
     key_for,
@@ -41,6 +42,7 @@ from klearkarma.search.schemas import (
     ServiceSearchOut,
     Suggestion,
 )
+from klearkarma.search.spelling import speller_of
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=ERROR_RESPONSES)
 
@@ -60,22 +62,23 @@ def _respond(data_json: bytes, pagination: Pagination | None) -> Response:
 
 
 async def _cached(
-    request: Request, endpoint: str, compute: Callable[[], Awaitable[Answer]]
+    request: Request, endpoint: str, compute: Callable[[bytes | None], Awaitable[Answer]]
 ) -> Response:
     """The cached answer for this endpoint and query string, computing and storing it on a miss.
 
-    One round trip reads the search version and the kept answer together; an answer kept under
-    an older version is a miss (``search.cache.fresh``)."""
+    One round trip reads the search version, the vocabulary's version (``compute`` is given it,
+    for spelling) and the kept answer together; an answer kept under an older search version is
+    a miss (``search.cache.fresh``)."""
     cache = platform_of(request).cache
     cache_response(request, SEARCH_TAG)
     key = key_for(endpoint, {"q": sorted(request.query_params.multi_items())})
-    version, kept = await cache.get_many(VERSION_KEY, key)
+    version, vocabulary_version, kept = await cache.get_many(VERSION_KEY, SUGGEST_VERSION_KEY, key)
     answer = fresh(version, kept)
     if answer is not None:
         head, _, data_json = answer.partition(b"\n")
         pagination = Pagination.model_validate_json(head) if head != b"null" else None
         return _respond(data_json, pagination)
-    data_json, pagination = await compute()
+    data_json, pagination = await compute(vocabulary_version)
     head = pagination.model_dump_json(by_alias=True).encode() if pagination else b"null"
     await cache.set(key, stored(version, head + b"\n" + data_json), CACHE_SECONDS)
     return _respond(data_json, pagination)
@@ -86,7 +89,6 @@ async def _cached(
 )
 async def search_practitioners(
     request: Request,
-    session: SessionDep,
     page: PageDep,
     where: DirectoryFiltersDep,
     q: QueryText = None,
@@ -110,8 +112,10 @@ async def search_practitioners(
     )
     window = service.slot_window(has_slot_from, has_slot_to)
 
-    async def compute() -> Answer:
-        found = await service.find_practitioners(session, q, filters, window, sort, page)
+    async def compute(vocabulary_version: bytes | None) -> Answer:
+        db = platform_of(request).db
+        speller = speller_of(request, db, vocabulary_version)
+        found = await service.find_practitioners(db, speller, q, filters, window, sort, page)
         info = found.info.model_dump_json(by_alias=True).encode()
         facets = found.facets.model_dump_json(by_alias=True).encode()
         data = b"".join(
@@ -140,8 +144,9 @@ async def search_services(
     """Active services of verified practitioners matching the words, best first."""
     filters = catalog.CatalogFilters(category=category, mode=mode, city=city)
 
-    async def compute() -> Answer:
-        hits, total, info = await catalog.search_services(session, q, filters, page)
+    async def compute(vocabulary_version: bytes | None) -> Answer:
+        speller = speller_of(request, platform_of(request).db, vocabulary_version)
+        hits, total, info = await catalog.search_services(session, speller, q, filters, page)
         results = [
             ServiceHit(
                 **ServiceOut.model_validate(h.service).model_dump(),

@@ -20,7 +20,7 @@ from klearkarma.search import query as tsq
 from klearkarma.search import ranking
 from klearkarma.search.schemas import MatchMode, QueryInfo
 from klearkarma.search.service import HEADLINE_OPTIONS, _escaped, query_info
-from klearkarma.search.spelling import analyse
+from klearkarma.search.spelling import Speller
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +109,14 @@ async def _page(
 
 
 async def search_services(
-    session: AsyncSession, raw_query: str | None, filters: CatalogFilters, page: PageParams
+    session: AsyncSession,
+    speller: Speller,
+    raw_query: str | None,
+    filters: CatalogFilters,
+    page: PageParams,
 ) -> tuple[list[ServiceHit], int, QueryInfo]:
     typed = tsq.parse(raw_query)
-    terms, corrections = await analyse(session, typed)
+    terms, corrections = await speller.analyse(typed)
     modes: list[MatchMode] = ["all", "any"] if len(terms.words) > 1 else ["all"]
     if not terms.words:
         modes = ["browse"]

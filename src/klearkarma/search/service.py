@@ -25,6 +25,7 @@ from sqlalchemy import (
     CTE,
     Boolean,
     ColumnElement,
+    Date,
     Float,
     Integer,
     Numeric,
@@ -40,27 +41,31 @@ from sqlalchemy import (
     null,
     select,
     table,
-    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from klearkarma.core.db import Database
 from klearkarma.core.errors import ValidationFailed
 from klearkarma.core.pagination import PageParams
+from klearkarma.core.prepared import DriverStatement, for_driver
 from klearkarma.practitioners.models import Practitioner
-from klearkarma.practitioners.service import DirectoryFilters, directory_query, public
+from klearkarma.practitioners.service import (
+    Clause,
+    DirectoryFilters,
+    directory_clauses,
+    public,
+    values_of,
+)
 from klearkarma.search import query as tsq
 from klearkarma.search import ranking
-from klearkarma.search.facets import facet_columns, read_facets
+from klearkarma.search.facets import facet_column, read_facets
 from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, SearchSort
-from klearkarma.search.spelling import analyse
+from klearkarma.search.spelling import Speller
 
 # Matches ranked, counted and faceted per search; beyond it the total is a lower bound.
 CANDIDATES = 300
-# Plan each search for its own words and filters. A cached generic plan cannot know whether
-# "yoga" (21,000 matches: walk the quality index) or "vipassana" (40: read them all) was asked.
-CUSTOM_PLANS = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
 MAX_SLOT_WINDOW_DAYS = 62
 DEFAULT_SLOT_WINDOW_DAYS = 14
 HEADLINE_OPTIONS = (
@@ -97,18 +102,6 @@ class Matching:
 
     mode: MatchMode
     words: tuple[str, ...] = ()
-
-    @property
-    def condition(self) -> ColumnElement[bool] | None:
-        """The text condition on ``practitioners``, with the words as values."""
-        if self.mode == "browse":
-            return None
-        query = (
-            tsq.all_of(tsq.Terms(self.words))
-            if self.mode == "all"
-            else tsq.any_of(tsq.Terms(self.words))
-        )
-        return tsq.matches(Practitioner.search_vector, query)
 
     @property
     def params(self) -> dict[str, str]:
@@ -169,11 +162,11 @@ def _order(sort: SearchSort, c: Any, *, relevance: Any) -> list[Any]:
 
 
 _P = Practitioner
+# What a candidate carries: its id, sort keys and facet values; never the document or the texts
+# (the page's 20 rows take those from the table), so the materialised candidates stay narrow.
 CANDIDATE_COLUMNS = (
-    _P.id, _P.display_name, _P.headline, _P.specializations, _P.languages, _P.experience_years,
-    _P.hourly_rate, _P.currency, _P.rating, _P.review_count, _P.total_sessions, _P.city,
-    _P.country, _P.offers_online, _P.offers_in_person, _P.verification_status, _P.search_vector,
-    _P.search_quality,
+    _P.id, _P.specializations, _P.languages, _P.experience_years, _P.hourly_rate, _P.rating,
+    _P.review_count, _P.city, _P.offers_online, _P.offers_in_person, _P.search_quality,
 )  # fmt: skip
 # What the ranking, facet and page part of the statement reads: the candidates, by name.
 _CANDIDATES = table(
@@ -184,11 +177,12 @@ _CANDIDATES = table(
 
 
 def _candidates(
-    filters: DirectoryFilters,
-    window: SlotWindow | None,
+    clauses: list[Clause],
+    distance: Clause | None,
+    window: bool,
     how: Matching,
     sort: SearchSort,
-    floor: float | None = None,
+    banded: bool,
 ) -> CTE:
     """At most ``CANDIDATES + 1`` matches, taken in the page's own order, except that relevance
     (which needs each row's text rank) takes them by stored quality, through its index.
@@ -197,39 +191,35 @@ def _candidates(
     exact. With more, the extra row only says so: the total becomes a lower bound and the facets
     and pages cover the first ``CANDIDATES``.
 
-    ``floor`` (relevance with words only): first look among practitioners whose quality is at
-    least ``floor`` — the best tenth or so, which the quality index and the text index narrow
-    together — and only when that band holds too few matches, among all. Either way the result
-    is the same rows: the best by quality are in the band whenever the band has enough of them.
-    It saves reading every match of words that are common together ("sound healing"), whose
-    count the planner underestimates.
+    ``banded`` (relevance with words only): first look among practitioners whose quality is at
+    least ``quality_floor`` — the best tenth or so, which the quality index and the text index
+    narrow together — and only when that band holds too few matches, among all. Either way the
+    result is the same rows: the best by quality are in the band whenever the band has enough
+    of them. It saves reading every match of words that are common together ("sound healing"),
+    whose count the planner underestimates.
     """
-    base, distance = directory_query(filters)
-    conditions: list[ColumnElement[bool]] = []
-    if how.condition is not None:
-        conditions.append(how.condition)
-    if window is not None:
-        conditions.append(
-            func.search_has_hours(Practitioner.id, window.first, window.last, type_=Boolean)
-        )
-    located = (distance if distance is not None else null()).label("distance_km")
-    order = _order(
-        sort,
-        _Keys(distance_km=distance if distance is not None else null()),
-        relevance=Practitioner.search_quality,
-    )
+    conditions = [public(), *(clause.sql() for clause in clauses)]
+    query = how.query()
+    if query is not None:
+        conditions.append(tsq.matches(Practitioner.search_vector, query))
+    if window:
+        first, last = bindparam("slot_first", type_=Date), bindparam("slot_last", type_=Date)
+        conditions.append(func.search_has_hours(Practitioner.id, first, last, type_=Boolean))
+    km = distance.sql() if distance is not None else null()
+    order = _order(sort, _Keys(distance_km=km), relevance=Practitioner.search_quality)
     every = (
-        base.with_only_columns(*CANDIDATE_COLUMNS, located)
+        select(*CANDIDATE_COLUMNS, km.label("distance_km"))
         .where(*conditions)
         .order_by(*order)
-        .limit(CANDIDATES + 1)
+        .limit(bindparam("candidate_rows", type_=Integer))
     )
-    if floor is None or how.mode == "browse" or sort is not SearchSort.RELEVANCE:
+    if not banded:
         return every.cte("candidates")
-    banded = every.where(Practitioner.search_quality >= floor).cte("banded")
-    enough = select(func.count()).select_from(banded).scalar_subquery() > CANDIDATES
+    floor = bindparam("quality_floor", type_=Float)
+    band = every.where(Practitioner.search_quality >= floor).cte("banded")
+    enough = select(func.count()).select_from(band).scalar_subquery() > bindparam("cap")
     rest = every.subquery("every")
-    return union_all(select(banded).where(enough), select(rest).where(~enough)).cte("candidates")
+    return union_all(select(band).where(enough), select(rest).where(~enough)).cte("candidates")
 
 
 def _narrow(filters: DirectoryFilters) -> bool:
@@ -248,17 +238,19 @@ class _QualityFloor:
         self.floor: float | None = None
         self.read_at = -math.inf
 
-    async def value(self, session: AsyncSession) -> float | None:
+    async def value(self, db: Database) -> float | None:
         if time.monotonic() - self.read_at > self.MAX_AGE_SECONDS:
             self.read_at = time.monotonic()
-            self.floor = await session.scalar(
-                select(
-                    func.percentile_disc(self.SHARE).within_group(Practitioner.search_quality)
-                ).where(public())
-            )
+            row = await db.read(_FLOOR.sql, *_FLOOR.args({}))
+            self.floor = None if row is None else row[0]
         return self.floor
 
 
+_FLOOR = for_driver(
+    select(
+        func.percentile_disc(_QualityFloor.SHARE).within_group(Practitioner.search_quality)
+    ).where(public())
+)
 _QUALITY_FLOOR = _QualityFloor()
 
 
@@ -274,37 +266,42 @@ class _Keys:
         self.id = Practitioner.id
 
 
-def _result_json(c: Any, snippet: ColumnElement[Any]) -> ColumnElement[Any]:
+def _result_json(
+    p: Any, distance_km: Any, score: Any, snippet: ColumnElement[Any]
+) -> ColumnElement[Any]:
     """One result as the API shows it: the directory's practitioner summary, score, snippet."""
-    distance = func.round(cast(c.distance_km, Numeric), 2)
     return func.json_build_object(
-        "id", c.id,
-        "displayName", c.display_name,
-        "headline", c.headline,
-        "specializations", c.specializations,
-        "languages", c.languages,
-        "experienceYears", c.experience_years,
-        "hourlyRate", cast(c.hourly_rate, Text),
-        "currency", c.currency,
-        "rating", cast(c.rating, Float),
-        "reviewCount", c.review_count,
-        "totalSessions", c.total_sessions,
-        "city", c.city,
-        "country", c.country,
-        "offersOnline", c.offers_online,
-        "offersInPerson", c.offers_in_person,
-        "verificationStatus", c.verification_status,
-        "distanceKm", distance,
-        "score", cast(func.round(cast(c.score, Numeric), 6), Float),
+        "id", p.id,
+        "displayName", p.display_name,
+        "headline", p.headline,
+        "specializations", p.specializations,
+        "languages", p.languages,
+        "experienceYears", p.experience_years,
+        "hourlyRate", cast(p.hourly_rate, Text),
+        "currency", p.currency,
+        "rating", cast(p.rating, Float),
+        "reviewCount", p.review_count,
+        "totalSessions", p.total_sessions,
+        "city", p.city,
+        "country", p.country,
+        "offersOnline", p.offers_online,
+        "offersInPerson", p.offers_in_person,
+        "verificationStatus", p.verification_status,
+        "distanceKm", func.round(cast(distance_km, Numeric), 2),
+        "score", cast(func.round(cast(score, Numeric), 6), Float),
         "snippet", snippet,
     )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=128)
 def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
-    """Everything after the candidates, built once per shape (building it costs milliseconds):
-    ranking, the page as JSON with snippets, the facets. Parameters: ``cap``, ``page_offset``,
-    ``page_limit`` and the words (``Matching.params``)."""
+    """Everything after the candidates, built once per shape: ranking, the page as JSON with
+    snippets, the facets. Parameters: ``cap``, ``page_offset``, ``page_limit`` and the words
+    (``Matching.params``).
+
+    Text relevance needs each candidate's document, which the candidates do not carry: a
+    relevance sort reads it for the kept candidates by primary key; any other sort scores only
+    the page's rows."""
     how = Matching(mode, tuple("" for _ in range(words)))
     c = _CANDIDATES.c
     kept = (
@@ -314,37 +311,59 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
         .cte("kept")
     )
     k = kept.c
-    scored = select(
-        *(col for col in k if col.key not in ("search_vector", "search_quality")),
-        how.score(k.search_vector, k.search_quality).label("score"),
-    ).subquery("scored")
+    document = Practitioner.__table__.alias("document")
+    shown = Practitioner.__table__.alias("shown")
+    query = how.query()
+    ranked: Any = kept
+    score: Any = k.search_quality if query is None else null()
+    if sort is SearchSort.RELEVANCE and query is not None:
+        # By primary key for the kept candidates only: scoring as the scan takes rows would
+        # score every match of a search that reads them all (thousands, for common words).
+        score = how.score(document.c.search_vector, k.search_quality)
+        ranked = select(*k, score.label("score")).join_from(kept, document, document.c.id == k.id)
+        ranked = ranked.subquery("ranked")
+        score = ranked.c.score
+    order = _order(sort, ranked.c, relevance=score)
     page_rows = (
-        select(scored)
-        .order_by(*_order(sort, scored.c, relevance=scored.c.score))
+        select(
+            ranked.c.id,
+            ranked.c.distance_km,
+            score.label("score"),
+            func.row_number().over(order_by=order).label("position"),
+        )
+        .order_by(*order)
         .offset(bindparam("page_offset", type_=Integer))
         .limit(bindparam("page_limit", type_=Integer))
-    ).subquery("page_rows")
+        .subquery("page_rows")
+    )
     r = page_rows.c
-    escaped_headline = _escaped(Practitioner.headline)
-    query = how.query()
+    shown_score: Any = r.score
+    if sort is not SearchSort.RELEVANCE and query is not None:
+        shown_score = how.score(shown.c.search_vector, shown.c.search_quality)
+    escaped_headline = _escaped(shown.c.headline)
     snippet: ColumnElement[Any] = escaped_headline
     if query is not None:
-        source = func.concat_ws(" — ", Practitioner.headline, Practitioner.bio)
+        source = func.concat_ws(" — ", shown.c.headline, shown.c.bio)
         marked = func.ts_headline(tsq.CONFIG, _escaped(source), query, HEADLINE_OPTIONS)
         snippet = func.coalesce(func.nullif(marked, ""), escaped_headline)
     results = func.json_agg(
-        aggregate_order_by(_result_json(r, snippet), *_order(sort, r, relevance=r.score))
+        aggregate_order_by(_result_json(shown.c, r.distance_km, shown_score, snippet), r.position)
     )
     page_json = (
         select(cast(func.coalesce(results, literal_column("'[]'::json")), Text))
-        .select_from(page_rows.join(Practitioner, Practitioner.id == r.id))
+        .select_from(page_rows.join(shown, shown.c.id == r.id))
         .scalar_subquery()
     )
     return select(
         select(func.count()).select_from(_CANDIDATES).scalar_subquery().label("found"),
         page_json.label("page"),
-        *facet_columns(kept),
+        facet_column(kept),
     )
+
+
+Shape = tuple[Any, ...]
+_STATEMENTS: dict[Shape, DriverStatement] = {}
+_MAX_SHAPES = 1024  # combinations of filters, sorts and word counts: few are asked
 
 
 def search_statement(
@@ -354,14 +373,35 @@ def search_statement(
     sort: SearchSort,
     page: PageParams,
     floor: float | None = None,
-) -> tuple[Select[Any], dict[str, Any]]:
+) -> tuple[DriverStatement, list[Any]]:
     """One row: ``found`` (matches, at most ``CANDIDATES + 1``), ``page`` (the page's results as
-    JSON objects, in order) and the facets; with the parameter values to execute it with."""
-    statement = _ranked(how.mode, len(how.words), sort).add_cte(
-        _candidates(filters, window, how, sort, floor)
+    JSON objects, in order) and the facets; as SQL compiled once per shape of search (which
+    filters, how many words, which sort: see ``core.prepared``) and this search's arguments."""
+    clauses, distance = directory_clauses(filters)
+    banded = floor is not None and how.mode != "browse" and sort is SearchSort.RELEVANCE
+    shape = (
+        tuple(clause.key for clause in clauses),
+        distance is not None,
+        window is not None,
+        how.mode,
+        len(how.words),
+        sort,
+        banded,
     )
-    params = {"cap": CANDIDATES, "page_offset": page.offset, "page_limit": page.limit}
-    return statement, params | how.params
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        candidates = _candidates(clauses, distance, window is not None, how, sort, banded)
+        statement = for_driver(_ranked(how.mode, len(how.words), sort).add_cte(candidates))
+        if len(_STATEMENTS) >= _MAX_SHAPES:
+            _STATEMENTS.clear()
+        _STATEMENTS[shape] = statement
+    values: dict[str, Any] = {"cap": CANDIDATES, "candidate_rows": CANDIDATES + 1}
+    values["page_offset"] = page.offset
+    values |= {"page_limit": page.limit, "quality_floor": floor} | how.params
+    values |= values_of(clauses, distance)
+    if window is not None:
+        values |= {"slot_first": window.first, "slot_last": window.last}
+    return statement, statement.args(values)
 
 
 def _escaped(column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
@@ -401,43 +441,52 @@ class PractitionerResults:
 
 
 async def find_practitioners(
-    session: AsyncSession,
+    db: Database,
+    speller: Speller,
     raw_query: str | None,
     filters: DirectoryFilters,
     window: SlotWindow | None,
     sort: SearchSort,
     page: PageParams,
 ) -> Found:
-    """Matches of every word first; if none, matches of any word, ranked by how many matched."""
+    """Matches of every word first; if none, matches of any word, ranked by how many matched.
+
+    Runs outside any transaction on ``db``'s read connections: one statement (two when no
+    practitioner has every word), planned for its own words and filters (a cached generic plan
+    cannot know whether "yoga", 21,000 matches, or "vipassana", 40, was asked).
+    """
     filters.check()
     if sort is SearchSort.DISTANCE and filters.lat is None:
         raise ValidationFailed([("sort", "sorting by distance needs lat and lng")])
     typed = tsq.parse(raw_query)
-    terms, corrections = await analyse(session, typed)
-    if not terms.words:
-        await session.execute(CUSTOM_PLANS)  # analyse asks for them when there are words
+    terms, corrections = await speller.analyse(typed)
     # Narrowing filters leave too few matches for the band, which would cost a second pass.
-    floor = None if _narrow(filters) or window else await _QUALITY_FLOOR.value(session)
+    floor = None if _narrow(filters) or window else await _QUALITY_FLOOR.value(db)
     how = matching(terms, "all")
-    statement = search_statement(filters, window, how, sort, page, floor)
-    row = (await session.execute(*statement)).one()
-    if row.found == 0 and len(terms.words) > 1:
+    row = await db.read(*_flat(search_statement(filters, window, how, sort, page, floor)))
+    if row is not None and row["found"] == 0 and len(terms.words) > 1:
         how = matching(terms, "any")
-        statement = search_statement(filters, window, how, sort, page, floor)
-        row = (await session.execute(*statement)).one()
-    found = int(row.found)
-    results_json = row.page.encode()  # text: passed on as it is, never decoded and encoded
+        row = await db.read(*_flat(search_statement(filters, window, how, sort, page, floor)))
+    assert row is not None  # one aggregate row, always
+    found = int(row["found"])
     return Found(
-        results_json=results_json,
+        results_json=row["page"].encode(),  # text: passed on as it is, never decoded
         total=min(found, CANDIDATES),
         total_is_lower_bound=found > CANDIDATES,
-        facets=read_facets(row.facets),
+        facets=read_facets(row["facets"]),
         info=query_info(typed, terms, corrections, how.mode),
     )
 
 
+def _flat(prepared: tuple[DriverStatement, list[Any]]) -> tuple[Any, ...]:
+    statement, args = prepared
+    return (statement.sql, *args)
+
+
 async def search_practitioners(
     session: AsyncSession,
+    db: Database,
+    speller: Speller,
     raw_query: str | None,
     filters: DirectoryFilters,
     window: SlotWindow | None,
@@ -445,7 +494,7 @@ async def search_practitioners(
     page: PageParams,
 ) -> PractitionerResults:
     """``find_practitioners`` with each result's practitioner loaded (for server-side pages)."""
-    found = await find_practitioners(session, raw_query, filters, window, sort, page)
+    found = await find_practitioners(db, speller, raw_query, filters, window, sort, page)
     results = orjson.loads(found.results_json)
     ids = [uuid.UUID(item["id"]) for item in results]
     loaded = {

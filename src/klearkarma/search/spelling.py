@@ -3,19 +3,25 @@
 A word that is not in the vocabulary (``search_terms``: every surface word of a public document,
 kept by triggers) is compared with vocabulary words of similar length that share its first or
 second letter, by Damerau-Levenshtein distance (optimal string alignment) computed here in Python.
-The candidate query is narrow (a few hundred words at most), so this costs well under a
-millisecond; it runs only for unknown words, which most queries do not have.
+
+Every search asks about its words, so each process keeps the vocabulary in memory (a snapshot,
+loaded again when the shared ``search-suggest-version`` moves: the changes that can add or drop
+a document word are the ones that move it) and answers without a round trip. Whether a word is
+an English stop word ("the", "with": the 'english' documents drop them) is PostgreSQL's answer,
+asked once per word and remembered for the life of the process.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Text
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from klearkarma.search.models import SearchTerm
-from klearkarma.search.query import CONFIG, Terms
+from starlette.requests import HTTPConnection
+
+from klearkarma.core.db import Database
+from klearkarma.search.query import Terms
 
 
 def max_edits(word: str) -> int:
@@ -56,49 +62,150 @@ def best_match(word: str, candidates: list[tuple[str, int]]) -> str | None:
     return min(scored)[2] if scored else None
 
 
-async def analyse(session: AsyncSession, terms: Terms) -> tuple[Terms, dict[str, str]]:
-    """Drop stop words, correct unknown words; returns the terms to search and the corrections."""
-    if not terms.words:
-        return terms, {}
-    word = (
-        func.unnest(bindparam("words", list(terms.words), type_=ARRAY(Text)))
-        .table_valued("w", with_ordinality="n")
-        .render_derived(name="typed")
-    )
-    rows = await session.execute(
-        select(
-            word.c.w,
-            func.numnode(func.plainto_tsquery(CONFIG, word.c.w)) > 0,
-            select(literal(True)).where(SearchTerm.term == word.c.w).exists(),
-            # The search that follows in this transaction is planned for its own words (see
-            # search.service.CUSTOM_PLANS); asked here to save a round trip.
-            func.set_config("plan_cache_mode", "force_custom_plan", True),
-        ).order_by(word.c.n)
-    )
-    kept: list[str] = []
-    corrections: dict[str, str] = {}
-    for text, meaningful, known, _ in rows:
-        if not meaningful:
-            continue  # a stop word ("the", "with") matches nothing in the 'english' documents
-        kept.append(text)
-        if not known and text.isalpha() and max_edits(text):
-            fixed = best_match(text, await _candidates(session, text))
-            if fixed is not None and fixed != text:
-                corrections[text] = fixed
-    return Terms(tuple(kept)).replace(corrections), corrections
+MAX_AGE_SECONDS = 300.0
+_REMEMBERED_WORDS = 200_000  # stop-word answers kept; past it the memory starts again
+_REMEMBERED_CORRECTIONS = 10_000
+
+_TERMS = "SELECT term, frequency FROM search_terms"
+_MEANINGFUL = (
+    "SELECT w, numnode(plainto_tsquery('english'::regconfig, w)) > 0 FROM unnest($1::text[]) AS w"
+)
+
+Bucket = tuple[tuple[str, int], ...]
 
 
-async def _candidates(session: AsyncSession, word: str) -> list[tuple[str, int]]:
-    limit = max_edits(word)
-    first, second = word[0], word[1]
-    rows = await session.execute(
-        select(SearchTerm.term, SearchTerm.frequency).where(
-            func.length(SearchTerm.term).between(len(word) - limit, len(word) + limit),
-            or_(
-                func.left(SearchTerm.term, 1) == first,  # typo later in the word
-                func.left(SearchTerm.term, 1) == second,  # an extra first letter
-                func.substr(SearchTerm.term, 2, 1) == first,  # a missing first letter
-            ),
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """One snapshot of ``search_terms``, with the words grouped by length and first letters."""
+
+    version: bytes | None
+    loaded_at: float
+    frequency: Mapping[str, int]
+    by_first: Mapping[tuple[int, str], Bucket]  # (length, first letter)
+    by_second: Mapping[tuple[int, str], Bucket]  # (length, second letter)
+    corrections: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: list[tuple[str, int]], version: bytes | None) -> Vocabulary:
+        first: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        second: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        for term, frequency in rows:
+            if not term:
+                continue
+            first.setdefault((len(term), term[0]), []).append((term, frequency))
+            if len(term) > 1:
+                second.setdefault((len(term), term[1]), []).append((term, frequency))
+        return cls(
+            version=version,
+            loaded_at=time.monotonic(),
+            frequency=dict(rows),
+            by_first={key: tuple(words) for key, words in first.items()},
+            by_second={key: tuple(words) for key, words in second.items()},
         )
+
+    def candidates(self, word: str) -> list[tuple[str, int]]:
+        """Vocabulary words of a length within reach that start with the word's first letter (a
+        typo later in the word) or its second (an extra first letter), or whose second letter is
+        its first (a missing first letter)."""
+        limit = max_edits(word)
+        found: dict[str, int] = {}
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for bucket in (
+                self.by_first.get((length, word[0]), ()),
+                self.by_first.get((length, word[1]), ()),
+                self.by_second.get((length, word[0]), ()),
+            ):
+                found.update(bucket)
+        return list(found.items())
+
+    def correction(self, word: str) -> str | None:
+        """The vocabulary word an unknown ``word`` was probably meant to be, remembered."""
+        if word in self.corrections:
+            return self.corrections[word]
+        fixed = best_match(word, self.candidates(word)) if max_edits(word) else None
+        if len(self.corrections) >= _REMEMBERED_CORRECTIONS:
+            self.corrections.clear()
+        self.corrections[word] = fixed
+        return fixed
+
+
+@dataclass
+class Spelling:
+    """One process's vocabulary snapshot and what it has learnt about stop words."""
+
+    vocabulary: Vocabulary | None = None
+    meaningful: dict[str, bool] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def current(self, db: Database, version: bytes | None) -> Vocabulary:
+        """The vocabulary as of ``version`` (the shared ``search-suggest-version``)."""
+        vocabulary = self.vocabulary
+        if vocabulary is not None and _fresh(vocabulary, version):
+            return vocabulary
+        async with self.lock:
+            vocabulary = self.vocabulary
+            if vocabulary is None or not _fresh(vocabulary, version):
+                async with db.reading() as connection:
+                    rows = [(term, int(n)) for term, n in await connection.fetch(_TERMS)]
+                vocabulary = self.vocabulary = Vocabulary.of(rows, version)
+            return vocabulary
+
+    async def analyse(
+        self, db: Database, version: bytes | None, terms: Terms
+    ) -> tuple[Terms, dict[str, str]]:
+        """Drop stop words, correct unknown words; returns the terms to search and the
+        corrections. No round trip unless the vocabulary moved or a word is new to the process."""
+        if not terms.words:
+            return terms, {}
+        vocabulary = await self.current(db, version)
+        meaningful = {w: self.meaningful[w] for w in terms.words if w in self.meaningful}
+        if len(meaningful) < len(terms.words):
+            meaningful |= await self._learn(db, [w for w in terms.words if w not in meaningful])
+        kept: list[str] = []
+        corrections: dict[str, str] = {}
+        for word in terms.words:
+            if not meaningful[word]:
+                continue  # a stop word ("the", "with") matches nothing in the 'english' documents
+            kept.append(word)
+            if word not in vocabulary.frequency and word.isalpha():
+                fixed = vocabulary.correction(word)
+                if fixed is not None and fixed != word:
+                    corrections[word] = fixed
+        return Terms(tuple(kept)).replace(corrections), corrections
+
+    async def _learn(self, db: Database, words: list[str]) -> dict[str, bool]:
+        """Ask PostgreSQL which of ``words`` the 'english' configuration keeps, and remember."""
+        async with db.reading() as connection:
+            rows = await connection.fetch(_MEANINGFUL, words)
+        answers = {word: bool(meaningful) for word, meaningful in rows}
+        if len(self.meaningful) + len(answers) > _REMEMBERED_WORDS:
+            self.meaningful.clear()
+        self.meaningful.update(answers)
+        return answers
+
+
+@dataclass(frozen=True, slots=True)
+class Speller:
+    """A process's ``Spelling`` as one request uses it: on this database, at this version."""
+
+    spelling: Spelling
+    db: Database
+    version: bytes | None
+
+    async def analyse(self, terms: Terms) -> tuple[Terms, dict[str, str]]:
+        return await self.spelling.analyse(self.db, self.version, terms)
+
+
+def speller_of(connection: HTTPConnection, db: Database, version: bytes | None) -> Speller:
+    """The serving application's ``Spelling`` (one per process), for this request."""
+    state = connection.app.state
+    spelling: Spelling | None = getattr(state, "search_spelling", None)
+    if spelling is None:
+        spelling = state.search_spelling = Spelling()
+    return Speller(spelling, db, version)
+
+
+def _fresh(vocabulary: Vocabulary, version: bytes | None) -> bool:
+    return (
+        vocabulary.version == version and time.monotonic() - vocabulary.loaded_at < MAX_AGE_SECONDS
     )
-    return [(term, int(frequency)) for term, frequency in rows]

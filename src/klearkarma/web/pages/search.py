@@ -18,10 +18,13 @@ from starlette.responses import Response
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import AppError
 from klearkarma.core.pagination import PageParams
+from klearkarma.platform import platform_of
 from klearkarma.practitioners import service as practitioners
 from klearkarma.search import service as search
+from klearkarma.search.cache import SUGGEST_VERSION_KEY
 from klearkarma.search.query import MAX_QUERY_CHARS
 from klearkarma.search.schemas import SearchSort
+from klearkarma.search.spelling import speller_of
 from klearkarma.web.pages import page_router
 from klearkarma.web.rendering import render
 
@@ -107,8 +110,12 @@ async def search_page(request: Request, session: SessionDep) -> Response:
     asked = criteria_of(request)
     modalities = {m.slug: m.name for m, _ in await practitioners.list_modalities(session)}
     try:
+        platform = platform_of(request)
+        version = await platform.cache.get(SUGGEST_VERSION_KEY)
         found = await search.search_practitioners(
             session,
+            platform.db,
+            speller_of(request, platform.db, version),
             asked.q or None,
             asked.filters,
             None,
