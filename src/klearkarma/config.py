@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     env: Environment = Field("development", validation_alias=_env("KLEARKARMA_ENV", "env"))
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL", "database_url"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL", "redis_url"))
+    # Where hot read-only statements (search) run: a read replica keeps them off the primary.
+    reads_database_url: str | None = Field(
+        None, validation_alias=_env("KLEARKARMA_READS_DATABASE_URL", "reads_database_url")
+    )
     host: str = Field("127.0.0.1", validation_alias=_env("HOST", "host"))
     port: int = Field(8000, ge=1, le=65535, validation_alias=_env("PORT", "port"))
     data_dir: Path = Field(Path("./var"), validation_alias=_env("DATA_DIR", "data_dir"))

@@ -67,7 +67,9 @@ class Platform:
         cache: CacheBackend | None = None,
     ) -> Platform:
         url = database_url or resolve_database_url(settings)
-        database = db or Database.connect(url, pool_size=settings.db_pool_size)
+        database = db or Database.connect(
+            url, pool_size=settings.db_pool_size, reads_url=settings.reads_database_url
+        )
         return cls(
             settings=settings,
             database_url=url,

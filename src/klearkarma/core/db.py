@@ -82,11 +82,11 @@ class Database:
         engine: AsyncEngine | AsyncConnection,
         *,
         savepoints: bool = False,
-        url: str | None = None,
+        reads_url: str | None = None,
         pool_size: int = 10,
     ) -> None:
         self.bind = engine
-        self._url = url
+        self._reads_url = reads_url
         self._pool_size = pool_size
         self._reads: asyncpg.Pool | None = None
         self._reads_lock = asyncio.Lock()
@@ -97,7 +97,11 @@ class Database:
         self.session_factory = async_sessionmaker(bind=engine, **options)
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+    def connect(
+        cls, url: str, *, pool_size: int = 10, echo: bool = False, reads_url: str | None = None
+    ) -> Database:
+        """The engine on ``url``; hot reads (``reading``) go to ``reads_url`` when given (a read
+        replica), else to ``url`` too."""
         engine = create_async_engine(
             sqlalchemy_url(url),
             pool_size=pool_size,
@@ -107,7 +111,7 @@ class Database:
             echo=echo,
             connect_args={"server_settings": {"application_name": "klearkarma"}},
         )
-        return cls(engine, url=url, pool_size=pool_size)
+        return cls(engine, reads_url=reads_url or url, pool_size=pool_size)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -165,10 +169,10 @@ class Database:
     async def _open_reads(self) -> asyncpg.Pool:
         async with self._reads_lock:
             if self._reads is None:
-                if self._url is None:
+                if self._reads_url is None:
                     raise RuntimeError("reads need a Database made by Database.connect")
                 self._reads = await asyncpg.create_pool(
-                    libpq_url(self._url),
+                    libpq_url(self._reads_url),
                     min_size=1,
                     max_size=self._pool_size,
                     max_inactive_connection_lifetime=1800,
