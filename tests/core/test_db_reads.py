@@ -17,6 +17,7 @@ import psycopg
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from klearkarma.core.db import Database
@@ -135,3 +136,33 @@ async def test_read_retries_a_connection_it_had_not_seen_die(
     assert row is not None
     assert row[0] == 1
     assert row[1] != pid
+
+
+async def test_read_answers_when_the_server_ends_the_connection_at_any_moment(
+    pooled: Database, admin: asyncpg.Connection
+) -> None:
+    # No waiting for the kill: the read races the server ending its connection, and asyncpg
+    # reports the loss differently depending on the moment it notices (a closed connection, an
+    # admin shutdown, an operation interrupted in progress). Every read must still answer.
+    for _ in range(8):
+        before = await pooled.read("SELECT pg_backend_pid()")
+        assert before is not None
+        await admin.execute("SELECT pg_terminate_backend($1)", before[0])
+        row = await pooled.read("SELECT 1")
+        assert row is not None
+        assert row[0] == 1
+
+
+async def test_reads_go_to_the_reads_url_when_one_is_given(clean_database_url: str) -> None:
+    # Two databases on the server stand in for a primary and its replica.
+    replica = make_url(clean_database_url).database
+    primary = make_url(clean_database_url).set(database="postgres").render_as_string(False)
+    database = Database.connect(primary, pool_size=1, reads_url=clean_database_url)
+    try:
+        row = await database.read("SELECT current_database()")
+        assert row is not None
+        assert row[0] == replica
+        async with database.transaction() as session:
+            assert await session.scalar(text("SELECT current_database()")) == "postgres"
+    finally:
+        await database.dispose()

@@ -161,7 +161,7 @@ class Database:
             try:
                 async with self.reading() as connection:
                     return await connection.fetchrow(sql, *args)
-            except (asyncpg.ConnectionDoesNotExistError, ConnectionError):
+            except _LOST_CONNECTION:
                 if attempt == 2 or isinstance(self.bind, AsyncConnection):
                     raise
         raise AssertionError("unreachable")
@@ -191,6 +191,16 @@ class Database:
             self._reads = None
         if isinstance(self.bind, AsyncEngine):
             await self.bind.dispose()
+
+
+# What a statement raises when the server dropped its connection (a restart, a failover, an
+# idle-connection reaper): asyncpg reports it differently depending on when it noticed.
+_LOST_CONNECTION = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.InternalClientError,
+    ConnectionError,
+)
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
