@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -166,37 +167,45 @@ Prepared = tuple[str, list[object]]
 
 
 def prepared(
-    terms: str, filters: DirectoryFilters, sort: SearchSort, floor: float | None
+    terms: str,
+    filters: DirectoryFilters,
+    sort: SearchSort,
+    floor: float | None,
+    documents: dict[str, int],
 ) -> Prepared:
+    """The statement and arguments the API runs (``documents``: the vocabulary's counts)."""
     how = matching(tsq.parse(terms), "all")
-    floor = None if service._narrow(filters) else floor  # as the API decides
+    # As the API decides: no band with narrowing filters, or where it could not fill.
+    if service._narrow(filters) or not service.band_can_fill(how, lambda w: documents.get(w, 0)):
+        floor = None
     statement, args = search_statement(filters, None, how, sort, PageParams(1, 20), floor)
     return statement.sql, args
 
 
-def plans(floor: float | None) -> dict[str, Prepared]:
+def plans(floor: float | None, documents: dict[str, int]) -> dict[str, Prepared]:
     """The statements the API runs for a few typical searches (with this database's floor)."""
+    everywhere = DirectoryFilters()
+    delhi = DirectoryFilters(city="Delhi", min_rate=Decimal(1000), max_rate=Decimal(2000))
+    mumbai = DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25)
+    relevance = SearchSort.RELEVANCE
     return {
         "text 'yoga' (broad: walks the quality index)": prepared(
-            "yoga", DirectoryFilters(), SearchSort.RELEVANCE, floor
+            "yoga", everywhere, relevance, floor, documents
         ),
         "text 'sound healing' (words common together: the quality band)": prepared(
-            "sound healing", DirectoryFilters(), SearchSort.RELEVANCE, floor
+            "sound healing", everywhere, relevance, floor, documents
         ),
         "text 'reiki bangalore' (band too thin: every match)": prepared(
-            "reiki bangalore", DirectoryFilters(), SearchSort.RELEVANCE, floor
+            "reiki bangalore", everywhere, relevance, floor, documents
+        ),
+        "text 'deep tissue massage' (a rare word: no band)": prepared(
+            "deep tissue massage", everywhere, relevance, floor, documents
         ),
         "text+filter 'ayurveda' city=Delhi 1000-2000": prepared(
-            "ayurveda",
-            DirectoryFilters(city="Delhi", min_rate=1000, max_rate=2000),  # type: ignore[arg-type]
-            SearchSort.RELEVANCE,
-            floor,
+            "ayurveda", delhi, relevance, floor, documents
         ),
         "text+geo 'massage' 25 km of Mumbai by distance": prepared(
-            "massage",
-            DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25),
-            SearchSort.DISTANCE,
-            floor,
+            "massage", mumbai, SearchSort.DISTANCE, floor, documents
         ),
     }
 
@@ -223,7 +232,8 @@ async def explain(url: str) -> None:
     conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
     try:
         floor = await conn.fetchval(FLOOR)
-        for title, (sql, args) in plans(floor).items():
+        documents = dict(await conn.fetch("SELECT term, frequency FROM search_terms"))
+        for title, (sql, args) in plans(floor, documents).items():
             for _ in range(3):  # warm the caches, as a pooled connection would be
                 await conn.fetch(sql, *args)
             rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql, *args)

@@ -94,6 +94,8 @@ async def test_the_quality_band_never_changes_the_answer(
     floor = qualities[band] if band is not None else None
     monkeypatch.setattr(service._QUALITY_FLOOR, "floor", floor)
     monkeypatch.setattr(service._QUALITY_FLOOR, "read_at", math.inf)
+    # Five documents could never fill a band here (band_can_fill): take it regardless.
+    monkeypatch.setattr(service, "band_can_fill", lambda how, documents_with: True)
 
     body = await search(client, q="breathwork", limit=5)
 
@@ -103,3 +105,22 @@ async def test_the_quality_band_never_changes_the_answer(
         {"value": "Bangalore", "count": 1},
         {"value": "Pune", "count": 1},
     ]
+
+
+def test_the_band_is_tried_only_where_the_words_could_fill_it() -> None:
+    """Every word must match, so the rarest word bounds the matches; any word, the commonest.
+    The band holds the best tenth: under ten times the candidates it cannot fill."""
+    documents = {"massage": 10_000, "deep": 9_000, "tissue": 2_700, "yoga": 21_000}.get
+    need = service.CANDIDATES / (1 - service._QualityFloor.SHARE)
+    assert need == pytest.approx(3000)
+
+    def fills(mode: str, *words: str) -> bool:
+        how = service.Matching(mode, words)  # type: ignore[arg-type]
+        return service.band_can_fill(how, lambda w: documents(w, 0))
+
+    assert fills("all", "yoga")
+    assert fills("all", "deep", "massage")
+    assert not fills("all", "deep", "tissue", "massage")  # 2,700 documents have "tissue"
+    assert fills("any", "deep", "tissue", "massage")  # any word: up to 10,000 matches
+    assert not fills("all", "vipassana")  # unknown to the vocabulary: none counted
+    assert fills("browse")

@@ -195,6 +195,12 @@ class Speller:
     async def analyse(self, terms: Terms) -> tuple[Terms, dict[str, str]]:
         return await self.spelling.analyse(self.db, self.version, terms)
 
+    def documents_with(self, word: str) -> int:
+        """How many public documents have ``word`` as written (0 if unknown, or before any
+        ``analyse``): a lower bound on its stem's matches, which also match other forms."""
+        vocabulary = self.spelling.vocabulary
+        return 0 if vocabulary is None else vocabulary.frequency.get(word, 0)
+
 
 def speller_of(connection: HTTPConnection, db: Database, version: bytes | None) -> Speller:
     """The serving application's ``Spelling`` (one per process), for this request."""
