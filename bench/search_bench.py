@@ -9,8 +9,11 @@ a free port with rate limits off, and wrk (`bench/percentiles.lua`'s reporter) d
 
 Every request of an "uncached" scenario carries a random extra parameter, so neither the response
 cache nor the shared search cache can answer it: those figures are the database path. The
-"cached" scenario repeats a few URLs, as a popular page would. EXPLAIN (ANALYZE, BUFFERS) of the
-main statements is printed at the end. Numbers only; nothing passes or fails.
+"cached" scenario repeats a few URLs, as a popular page would. The "repeats" scenarios mix the
+two over the 900 text, filter and geo searches: that share of requests asks one of them again
+(answered from the caches once it has been asked in the last two minutes), the rest are new.
+EXPLAIN (ANALYZE, BUFFERS) of the main statements is printed at the end. Numbers only; nothing
+passes or fails.
 """
 
 from __future__ import annotations
@@ -113,21 +116,37 @@ def scenario_paths(rng: random.Random) -> dict[str, list[str]]:
     }
 
 
-def lua_script(paths: list[str], nonce: bool) -> str:
+def lua_script(paths: list[str], repeats: float) -> str:
+    """A wrk script asking for ``paths`` at random; a share ``1 - repeats`` of the requests carry
+    a random extra parameter, so no cache has their answer."""
     listed = ",\n".join('"' + p.replace('"', '\\"') + '"' for p in paths)
-    suffix = '.. "&r=" .. math.random(1, 1000000000)' if nonce else ""
     reporter = (HERE / "percentiles.lua").read_text()
     return (
         f"local paths = {{\n{listed}\n}}\n"
-        "math.randomseed(os.time())\n"
-        f"request = function()\n  return wrk.format('GET', paths[math.random(#paths)] {suffix})\n"
+        # Each wrk thread runs its own copy of the script: seeded alike, the threads would send
+        # the same requests in the same order, and a twin arriving after the first had been
+        # answered would be served from the cache (half the "uncached" requests, before).
+        "local threads = 0\n"
+        "setup = function(thread)\n"
+        "  threads = threads + 1\n"
+        "  thread:set('thread_number', threads)\n"
+        "end\n"
+        "init = function(args)\n"
+        "  math.randomseed(os.time() * 1000 + thread_number)\n"
+        "end\n"
+        "request = function()\n"
+        "  local path = paths[math.random(#paths)]\n"
+        f"  if math.random() >= {repeats} then\n"
+        "    path = path .. '&r=' .. math.random(1, 1000000000)\n"
+        "  end\n"
+        "  return wrk.format('GET', path)\n"
         "end\n" + reporter
     )
 
 
-def run_wrk(base: str, paths: list[str], *, nonce: bool, concurrency: int, seconds: int) -> str:
+def run_wrk(base: str, paths: list[str], *, repeats: float, concurrency: int, seconds: int) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua_script(paths, nonce))
+        script.write(lua_script(paths, repeats))
     try:
         warm = ["wrk", "-t2", f"-c{concurrency}", "-d3s", "-s", script.name, base]
         subprocess.run(warm, check=True, capture_output=True)
@@ -247,10 +266,9 @@ async def suggestion_lists(url: str) -> None:
     """How long one process takes to load its suggestion lists, and to answer a prefix."""
     db = Database.connect(url)
     try:
-        async with db.transaction() as session:
-            started = time.perf_counter()
-            index = await suggestions.load(session, None)
-            loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        index = await suggestions.load(db, None)
+        loaded = time.perf_counter() - started
         started = time.perf_counter()
         for prefix in PREFIXES * 100:
             index.suggest(prefix, 8)
@@ -283,14 +301,17 @@ def main() -> None:
     paths = scenario_paths(random.Random(7))
     with local_server(args.workers, DATABASE_URL=url, DEMO_DATA="0") as base:
         print(f"{args.concurrency} concurrent clients, {args.seconds} s per scenario, {base}")
+        load = {"concurrency": args.concurrency, "seconds": args.seconds}
         for name, scenario in paths.items():
-            figures = run_wrk(
-                base, scenario, nonce=True, concurrency=args.concurrency, seconds=args.seconds
-            )
-            print(f"{name + ' (uncached)':<28} {figures}")
+            figures = run_wrk(base, scenario, repeats=0.0, **load)
+            print(f"{name + ' (uncached)':<32} {figures}")
         popular = paths["text"][:10] + paths["suggestions"][:10]
-        figures = run_wrk(base, popular, nonce=False, concurrency=args.concurrency, seconds=10)
-        print(f"{'popular (cached)':<28} {figures}")
+        figures = run_wrk(base, popular, repeats=1.0, concurrency=args.concurrency, seconds=10)
+        print(f"{'popular (cached)':<32} {figures}")
+        searches = paths["text"] + paths["text+filter"] + paths["text+geo"]
+        for repeats in (0.5, 0.8):
+            figures = run_wrk(base, searches, repeats=repeats, **load)
+            print(f"{f'searches, {repeats:.0%} repeats':<32} {figures}")
     asyncio.run(explain(url))
     asyncio.run(suggestion_lists(url))
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from klearkarma.bookings.models import Booking, BookingStatus
@@ -14,7 +15,8 @@ from klearkarma.core.cache import CacheBackend
 from klearkarma.core.db import Database
 from klearkarma.practitioners.models import Practitioner, ServiceMode
 from klearkarma.reviews import service as reviews
-from klearkarma.search.cache import VERSION_KEY
+from klearkarma.search.cache import SUGGEST_VERSION_KEY, VERSION_KEY
+from klearkarma.search.suggestions import SuggestionStore
 from tests.factories import make_review, make_user
 from tests.identity.helpers import PASSWORD, admin_headers
 from tests.practitioners.helpers import verified_with_rules
@@ -209,3 +211,30 @@ async def test_suggestions_follow_renames_and_suspensions_at_once(
     assert renamed.status_code == suspended.status_code == 200
     assert after_rename == [("Zorawar Quill", practitioner_id)]
     assert after_suspension == []
+
+
+async def test_suggestions_follow_another_process_within_the_check_interval(
+    client: httpx.AsyncClient, db: Database, cache: CacheBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change committed by another process reaches this one through the shared version, read
+    at most every CHECK_SECONDS: until then the lists stay as they were."""
+    _, practitioner_id, _ = await verified_with_rules(client, db)
+
+    async def names(prefix: str) -> list[str]:
+        response = await client.get("/v1/search/suggestions", params={"q": prefix})
+        assert response.status_code == 200, response.text
+        return [s["text"] for s in response.json()["data"] if s["type"] == "practitioner"]
+
+    monkeypatch.setattr(SuggestionStore, "CHECK_SECONDS", 3600.0)
+    assert await names("yuvaraj") == []  # loads and checks the version now
+    # Another process renames the practitioner and moves the shared version (it, not this
+    # process, ran search.cache.changed).
+    async with db.transaction() as session:
+        practitioner = await session.get(Practitioner, uuid.UUID(practitioner_id))
+        assert practitioner is not None
+        practitioner.display_name = "Yuvaraj Tandon"
+    await cache.incr(SUGGEST_VERSION_KEY, ttl=3600)
+
+    assert await names("yuvara") == []  # checked less than CHECK_SECONDS ago: not yet
+    monkeypatch.setattr(SuggestionStore, "CHECK_SECONDS", 0.0)
+    assert await names("yuvar") == ["Yuvaraj Tandon"]

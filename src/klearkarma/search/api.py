@@ -167,7 +167,6 @@ async def search_services(
 @router.get("/suggestions", response_model=Envelope[list[Suggestion]], response_class=Response)
 async def suggest(
     request: Request,
-    session: SessionDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> Response:
@@ -178,6 +177,7 @@ async def suggest(
     store = getattr(request.app.state, "search_suggestions", None)
     if store is None:
         store = request.app.state.search_suggestions = suggestions.SuggestionStore()
-    found = await suggestions.suggest(session, platform_of(request).cache, store, q, limit)
+    platform = platform_of(request)
+    found = await suggestions.suggest(platform.db, platform.cache, store, q, limit)
     data = b"[" + b",".join(s.model_dump_json(by_alias=True).encode() for s in found) + b"]"
     return _respond(data, None)

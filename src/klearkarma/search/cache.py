@@ -38,12 +38,23 @@ def changed(session: AsyncSession, cache: CacheBackend, *, suggestions: bool = T
     """
 
     async def forget() -> None:
+        global _local_changes
         await cache.incr(VERSION_KEY, ttl=_VERSION_TTL)
         if suggestions:
             await cache.incr(SUGGEST_VERSION_KEY, ttl=_VERSION_TTL)
+            _local_changes += 1
         await invalidate(cache, SEARCH_TAG)
 
     after_commit(session, forget)
+
+
+_local_changes = 0
+
+
+def local_changes() -> int:
+    """How many suggestion-moving changes this process has committed: its in-memory lists
+    reload at once after its own change, without waiting to read the shared version."""
+    return _local_changes
 
 
 def key_for(endpoint: str, params: Mapping[str, object]) -> str:
