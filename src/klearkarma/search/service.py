@@ -174,7 +174,13 @@ _CANDIDATES = table(
     "candidates",
     *(column(c.key, c.type) for c in CANDIDATE_COLUMNS),
     column("distance_km", Float),
+    column("row_at"),  # the row's ctid: reading it again is one page, not an index descent
 )
+
+
+# Where each candidate's row is (its tuple id). Within one statement the candidates' row versions
+# stay where they were read, so the ranking and the page fetch them again by TID scan.
+_ROW_AT: ColumnElement[Any] = literal_column("practitioners.ctid")
 
 
 def _candidates(
@@ -209,7 +215,7 @@ def _candidates(
     km = distance.sql() if distance is not None else null()
     order = _order(sort, _Keys(distance_km=km), relevance=Practitioner.search_quality)
     every = (
-        select(*CANDIDATE_COLUMNS, km.label("distance_km"))
+        select(*CANDIDATE_COLUMNS, km.label("distance_km"), _ROW_AT.label("row_at"))
         .where(*conditions)
         .order_by(*order)
         .limit(bindparam("candidate_rows", type_=Integer))
@@ -334,13 +340,15 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
         # By primary key for the kept candidates only: scoring as the scan takes rows would
         # score every match of a search that reads them all (thousands, for common words).
         score = how.score(document.c.search_vector, k.search_quality)
-        ranked = select(*k, score.label("score")).join_from(kept, document, document.c.id == k.id)
+        on_row = literal_column("document.ctid") == k.row_at
+        ranked = select(*k, score.label("score")).join_from(kept, document, on_row)
         ranked = ranked.subquery("ranked")
         score = ranked.c.score
     order = _order(sort, ranked.c, relevance=score)
     page_rows = (
         select(
             ranked.c.id,
+            ranked.c.row_at,
             ranked.c.distance_km,
             score.label("score"),
             func.row_number().over(order_by=order).label("position"),
@@ -365,7 +373,7 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
     )
     page_json = (
         select(cast(func.coalesce(results, literal_column("'[]'::json")), Text))
-        .select_from(page_rows.join(shown, shown.c.id == r.id))
+        .select_from(page_rows.join(shown, literal_column("shown.ctid") == r.row_at))
         .scalar_subquery()
     )
     return select(
