@@ -320,7 +320,7 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
     (``Matching.params``).
 
     Text relevance needs each candidate's document, which the candidates do not carry: a
-    relevance sort reads it for the kept candidates by primary key; any other sort scores only
+    relevance sort reads it for the kept candidates by tuple id; any other sort scores only
     the page's rows."""
     how = Matching(mode, tuple("" for _ in range(words)))
     c = _CANDIDATES.c
@@ -337,7 +337,7 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
     ranked: Any = kept
     score: Any = k.search_quality if query is None else null()
     if sort is SearchSort.RELEVANCE and query is not None:
-        # By primary key for the kept candidates only: scoring as the scan takes rows would
+        # By tuple id for the kept candidates only: scoring as the scan takes rows would
         # score every match of a search that reads them all (thousands, for common words).
         score = how.score(document.c.search_vector, k.search_quality)
         on_row = literal_column("document.ctid") == k.row_at
