@@ -144,6 +144,27 @@ def lua_script(paths: list[str], repeats: float) -> str:
     )
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the server processes and by PostgreSQL's, ended ones included (all
+    on this machine: the figures are per request only when nothing else runs)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue  # the process ended while we looked
+        # utime + stime, and cutime + cstime: the ended children a parent has reaped (the
+        # postmaster's backends that closed during the run)
+        spent = sum(int(value) for value in fields[11:15]) / tick
+        if b"klearkarma.cli serve" in command:
+            used["server"] += spent
+        elif stat.read_text().split(" (", 1)[1].startswith("postgres"):
+            used["postgres"] += spent
+    return used
+
+
 def run_wrk(base: str, paths: list[str], *, repeats: float, concurrency: int, seconds: int) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_script(paths, repeats))
@@ -151,12 +172,19 @@ def run_wrk(base: str, paths: list[str], *, repeats: float, concurrency: int, se
         warm = ["wrk", "-t2", f"-c{concurrency}", "-d3s", "-s", script.name, base]
         subprocess.run(warm, check=True, capture_output=True)
         command = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, base]
+        before = cpu_seconds()
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        after = cpu_seconds()
     finally:
         os.unlink(script.name)
     keep = ("p50", "p90", "p95", "p99", "requests")
     lines = [line for line in output.splitlines() if line.startswith(keep)]
-    return "  ".join(lines) + f"  ({int(lines[0].split()[1]) / seconds:.0f} req/s)"
+    requests = int(lines[0].split()[1])
+    cpu = {name: (after[name] - before[name]) * 1000 / max(requests, 1) for name in after}
+    return "  ".join(lines) + (
+        f"  ({requests / seconds:.0f} req/s; CPU per request: server {cpu['server']:.2f} ms,"
+        f" PostgreSQL {cpu['postgres']:.2f} ms)"
+    )
 
 
 async def recreate(server_url: str) -> str:
