@@ -76,6 +76,39 @@ async def test_earnings_wait_for_the_holding_period_then_are_paid_out(
     assert seeker_view.status_code == 403
 
 
+async def test_one_release_run_moves_each_payments_own_remaining_earnings(
+    client: httpx.AsyncClient, platform: Platform
+) -> None:
+    """The release reads every due payment's pending earnings in one query: each practitioner
+    gets exactly what their own payment still holds (here one was partly refunded first)."""
+    first = await paid_booking(client, platform, hour=9)
+    second = await paid_booking(client, platform, hour=11)  # another practitioner
+    refund = await client.post(
+        "/v1/payments/refund",
+        json={"paymentId": first.payment_id, "amount": "100.00"},
+        headers=first.calendar.admin,
+    )
+    assert refund.status_code == 201, refund.text
+    await _complete(platform, first.booking_id, days_ago=8)
+    await _complete(platform, second.booking_id, days_ago=9)
+
+    await run_job(platform, tasks.release_earnings, timestamp=0)
+
+    assert await earnings(client, first.calendar.owner) == {
+        "available": "1190.00",  # 1275.00 less the refund's 85.00 share
+        "pending": "0.00",
+        "paidOut": "0.00",
+        "currency": "INR",
+    }
+    assert await earnings(client, second.calendar.owner) == {
+        "available": "1275.00",
+        "pending": "0.00",
+        "paidOut": "0.00",
+        "currency": "INR",
+    }
+    await books_balance(platform)
+
+
 async def test_a_failed_payout_makes_the_earnings_available_again(
     client: httpx.AsyncClient, platform: Platform
 ) -> None:

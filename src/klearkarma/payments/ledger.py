@@ -191,12 +191,26 @@ async def balances(session: AsyncSession, codes: Sequence[str]) -> dict[tuple[st
     return {(code, currency): Decimal(total) for code, currency, total in rows}
 
 
-async def posted_for_payment(session: AsyncSession, payment_id: uuid.UUID, code: str) -> Decimal:
-    """What the transactions of one payment put on one account (e.g. its pending earnings)."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+async def pending_for_payments(
+    session: AsyncSession, payments: list[Payment]
+) -> dict[uuid.UUID, Decimal]:
+    """What each payment's transactions put on its practitioner's pending earnings, in one query
+    (the hourly release reads hundreds at a time)."""
+    codes = {p.id: pending_of(p.practitioner_id) for p in payments if p.practitioner_id}
+    if not codes:
+        return {}
+    rows = await session.execute(
+        select(LedgerTransaction.payment_id, LedgerAccount.code, func.sum(LedgerEntry.amount))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerTransaction.payment_id == payment_id, LedgerAccount.code == code)
+        .where(
+            LedgerTransaction.payment_id.in_(list(codes)),
+            LedgerAccount.code.in_(set(codes.values())),
+        )
+        .group_by(LedgerTransaction.payment_id, LedgerAccount.code)
     )
-    return Decimal(total or 0)
+    posted = dict.fromkeys(codes, ZERO)
+    for payment_id, code, total in rows:
+        if payment_id in codes and codes[payment_id] == code:  # its own practitioner's account
+            posted[payment_id] = Decimal(total)
+    return posted

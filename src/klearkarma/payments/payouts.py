@@ -70,22 +70,23 @@ async def release_due(session: AsyncSession, holding: timedelta, *, batch: int =
         session, [p.booking_id for p in candidates if p.booking_id is not None]
     )
     cutoff = datetime.now(UTC) - holding
-    released = 0
-    for payment in candidates:
-        assert payment.booking_id is not None
-        finished = facts[payment.booking_id].finished_at
-        if finished is None or finished > cutoff:
-            continue
-        await release(session, payment)
-        released += 1
-    return released
+    due = [
+        payment
+        for payment in candidates
+        if payment.booking_id is not None
+        and (finished := facts[payment.booking_id].finished_at) is not None
+        and finished <= cutoff
+    ]
+    posted = await ledger.pending_for_payments(session, due)
+    for payment in due:
+        await release(session, payment, -posted.get(payment.id, ZERO))
+    return len(due)
 
 
-async def release(session: AsyncSession, payment: Payment) -> None:
-    """Make one payment's remaining pending earnings available (idempotent)."""
+async def release(session: AsyncSession, payment: Payment, net: Decimal) -> None:
+    """Make one payment's remaining pending earnings (``net``) available (idempotent)."""
     assert payment.practitioner_id is not None
     pending = ledger.pending_of(payment.practitioner_id)
-    net = -await ledger.posted_for_payment(session, payment.id, pending)
     if net != 0:
         await ledger.post(
             session,
