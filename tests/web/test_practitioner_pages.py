@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from klearkarma.bookings.models import Booking, BookingStatus
@@ -22,6 +23,7 @@ from klearkarma.practitioners.models import (
     Service,
     VerificationStatus,
 )
+from klearkarma.web.pages import practitioner_bookings
 from tests.bookings.helpers import Calendar, confirm, move_to, open_calendar
 from tests.identity.helpers import PASSWORD, register, unique_email
 from tests.payments.helpers import paid_booking, pending_booking
@@ -472,6 +474,28 @@ async def test_earnings_show_only_your_own_money(
     assert 'data-earnings="pending">₹0<' in theirs.text
     assert "₹1,500" not in theirs.text
     assert "No payments yet." in theirs.text
+
+
+async def test_earnings_page_through_the_payments(
+    client: httpx.AsyncClient, platform: Platform, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(practitioner_bookings, "PER_PAGE", 1)
+    first = await paid_booking(client, platform, hour=9)
+    await paid_booking(client, platform, calendar=first.calendar, hour=11)
+    await _sign_in_owner(client, db, first.calendar)
+
+    pages = [await get_page(client, "/practitioner/earnings")]
+    pages.append(await get_page(client, "/practitioner/earnings?payouts_page=1&page=2"))
+    past_the_end = await get_page(client, "/practitioner/earnings?page=x")
+
+    for number, page in enumerate(pages, start=1):
+        assert page.status_code == 200
+        payments = page.text.split('id="payments-title"')[1]
+        assert payments.count("₹1,500") == 1  # one payment per page
+        assert f"Page {number} of 2" in payments
+    assert 'href="/practitioner/earnings?payouts_page=1&amp;page=2">Next' in pages[0].text
+    assert 'href="/practitioner/earnings?payouts_page=1&amp;page=1">Previous' in pages[1].text
+    assert "Page 1 of 2" in past_the_end.text  # a bad page number shows the first page
 
 
 async def test_seekers_and_visitors_are_kept_out_of_the_practice_pages(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from pydantic.alias_generators import to_snake
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from klearkarma.core.errors import AppError, ValidationFailed
 
@@ -82,3 +83,12 @@ async def refusable(session: AsyncSession) -> AsyncIterator[None]:
         await savepoint.rollback()
         raise
     await savepoint.commit()
+
+
+def page_number(request: Request, name: str = "page") -> int:
+    """The page a list link asks for (``?page=3``); 1 for anything that is not a positive whole
+    number, so a hand-edited link shows the first page rather than an error."""
+    try:
+        return max(1, int(request.query_params.get(name, "1")))
+    except ValueError:
+        return 1

@@ -28,7 +28,7 @@ from klearkarma.platform import platform_of
 from klearkarma.practitioners import manage, verification
 from klearkarma.practitioners.models import Practitioner, VerificationStatus
 from klearkarma.practitioners.schemas import VerificationIn
-from klearkarma.web.forms import FormErrors, refusable
+from klearkarma.web.forms import FormErrors, page_number, refusable
 from klearkarma.web.pages import page_router
 from klearkarma.web.pages.practitioner import document_response
 from klearkarma.web.rendering import redirect, render
@@ -51,13 +51,6 @@ async def require_admin(user: PageUser) -> Principal:
 
 
 Admin = Annotated[Principal, Depends(require_admin)]
-
-
-def page_number(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 @router.get("")

@@ -22,9 +22,9 @@ from klearkarma.identity.policy import Principal
 from klearkarma.payments import service as payments
 from klearkarma.payments.models import PaymentStatus
 from klearkarma.platform import platform_of
-from klearkarma.web.forms import FormErrors, refusable
+from klearkarma.web.forms import FormErrors, page_number, refusable
 from klearkarma.web.pages import page_router
-from klearkarma.web.pages.admin import Admin, page_number
+from klearkarma.web.pages.admin import Admin
 from klearkarma.web.rendering import money, redirect, render
 
 router = page_router("/admin")

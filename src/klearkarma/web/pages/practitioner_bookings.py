@@ -27,7 +27,7 @@ from klearkarma.identity import service as identity
 from klearkarma.payments import payouts
 from klearkarma.payments import service as payments
 from klearkarma.platform import platform_of
-from klearkarma.web.forms import refusable
+from klearkarma.web.forms import page_number, refusable
 from klearkarma.web.pages import page_router
 from klearkarma.web.pages.practitioner import Owner
 from klearkarma.web.practice import own_practitioner
@@ -36,21 +36,15 @@ from klearkarma.web.services import account_zone, booking_terms
 
 router = page_router("/practitioner")
 PER_PAGE = 25
+PAYOUTS_PER_PAGE = 10
 START_EARLY = timedelta(minutes=15)  # as lifecycle.start allows
-
-
-def _page_number(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 @router.get("/bookings")
 async def dashboard(request: Request, session: SessionDep, user: Owner) -> Response:
     """Today's sessions and the upcoming ones (soonest first), or past ones (latest first)."""
     when = BookingWhen.PAST if request.query_params.get("when") == "past" else BookingWhen.UPCOMING
-    page = _page_number(request)
+    page = page_number(request)
     views, total = await lifecycle.list_bookings(
         session, user, PageParams(page, PER_PAGE), when=when
     )
@@ -182,6 +176,10 @@ async def cancel(
     )
 
 
+def _pager(page: int, total: int, per_page: int) -> dict[str, int]:
+    return {"page": page, "pages": (total + per_page - 1) // per_page}
+
+
 @router.get("/earnings")
 async def earnings(request: Request, session: SessionDep, user: Owner) -> Response:
     """Available, pending and paid-out earnings; payout history; the payments of your sessions."""
@@ -189,8 +187,11 @@ async def earnings(request: Request, session: SessionDep, user: Owner) -> Respon
     if practitioner is None:
         return redirect(request, "/practitioner/onboarding", "Start with your profile.", "info")
     found = await payouts.earnings(session, user, practitioner.currency)
-    sent, _ = await payouts.list_payouts(session, user, PageParams(1, 20))
-    paid, _ = await payments.history(session, user, PageParams(1, 50))
+    payouts_page, payments_page = page_number(request, "payouts_page"), page_number(request)
+    sent, sent_total = await payouts.list_payouts(
+        session, user, PageParams(payouts_page, PAYOUTS_PER_PAGE)
+    )
+    paid, paid_total = await payments.history(session, user, PageParams(payments_page, PER_PAGE))
     refunds = await payments.refunds_of(session, [p.id for p in paid])
     return render(
         request,
@@ -198,7 +199,9 @@ async def earnings(request: Request, session: SessionDep, user: Owner) -> Respon
         {
             "earnings": found,
             "payouts": sent,
+            "payouts_pager": _pager(payouts_page, sent_total, PAYOUTS_PER_PAGE),
             "payments": paid,
+            "payments_pager": _pager(payments_page, paid_total, PER_PAGE),
             "refunds": refunds,
             "zone": await account_zone(session, user),
             "section": "earnings",
