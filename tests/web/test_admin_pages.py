@@ -13,6 +13,7 @@ import httpx
 import pyotp
 from sqlalchemy import select
 
+from klearkarma.bookings.models import Booking
 from klearkarma.core.db import Database
 from klearkarma.identity import events
 from klearkarma.identity.models import AuthSession, User, UserStatus
@@ -24,6 +25,7 @@ from klearkarma.practitioners.models import (
     VerificationDecision,
     VerificationStatus,
 )
+from klearkarma.web.rendering import local_time
 from tests.identity.helpers import PASSWORD, register, unique_email
 from tests.payments.helpers import paid_booking
 from tests.practitioners.helpers import PDF, new_practitioner
@@ -289,3 +291,26 @@ async def test_non_admins_get_the_403_page_and_change_nothing(
         bounced = await anonymous.get("/admin/users", headers=HTML)
     assert bounced.status_code == 303
     assert bounced.headers["location"] == "/login?next=/admin/users"
+
+
+async def test_admin_pages_show_times_in_the_admins_own_zone(
+    client: httpx.AsyncClient, platform: Platform, db: Database
+) -> None:
+    paid = await paid_booking(client, platform)
+    email = await _admin(client, db)
+    async with db.transaction() as session:
+        admin = await session.scalar(select(User).where(User.email == email))
+        assert admin is not None
+        admin.timezone = "America/New_York"
+        booking = await session.get(Booking, uuid.UUID(paid.booking_id))
+        assert booking is not None
+        seeker = await session.get(User, booking.seeker_id)
+        assert seeker is not None
+        when, seeker_email = booking.scheduled_at, seeker.email
+
+    detail = await get_page(client, f"/admin/bookings/{paid.booking_id}")
+    listed = await get_page(client, f"/admin/bookings?q={seeker_email}")
+
+    for page in (detail, listed):
+        assert local_time(when, "America/New_York") in page.text
+        assert local_time(when, "Asia/Kolkata") not in page.text

@@ -32,6 +32,7 @@ from klearkarma.web.forms import FormErrors, page_number, refusable
 from klearkarma.web.pages import page_router
 from klearkarma.web.pages.practitioner import document_response
 from klearkarma.web.rendering import redirect, render
+from klearkarma.web.services import account_zone
 from klearkarma.web.session import PageUser
 
 router = page_router("/admin")
@@ -62,7 +63,12 @@ async def admin_home(request: Request, user: Admin) -> Response:
 
 
 async def _queue_page(
-    request: Request, session: AsyncSession, *, status_code: int = 200, **extra: Any
+    request: Request,
+    session: AsyncSession,
+    viewer: Principal,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     page = page_number(request)
     rows, total = await verification.queue(session, PageParams(page, PER_PAGE))
@@ -85,6 +91,7 @@ async def _queue_page(
             "total": total,
             "page": page,
             "pages": (total + PER_PAGE - 1) // PER_PAGE,
+            "zone": await account_zone(session, viewer),
             "section": "verification",
             **extra,
         },
@@ -95,7 +102,7 @@ async def _queue_page(
 @router.get("/verification")
 async def verification_queue(request: Request, session: SessionDep, user: Admin) -> Response:
     """Practitioners waiting for verification, oldest first, with their documents."""
-    return await _queue_page(request, session)
+    return await _queue_page(request, session, user)
 
 
 @router.post("/practitioners/{practitioner_id}/verification")
@@ -131,6 +138,7 @@ async def decide(
         return await _queue_page(
             request,
             session,
+            user,
             errors=errors,
             errors_for=practitioner_id,
             values={"decision": decision, "reason": reason},
@@ -188,6 +196,7 @@ async def users(request: Request, session: SessionDep, user: Admin) -> Response:
             "status": status.value if status else "",
             "page": page,
             "pages": (total + PER_PAGE - 1) // PER_PAGE,
+            "zone": await account_zone(session, user),
             "section": "users",
         },
     )
@@ -196,6 +205,7 @@ async def users(request: Request, session: SessionDep, user: Admin) -> Response:
 async def _user_page(
     request: Request,
     session: AsyncSession,
+    viewer: Principal,
     user_id: uuid.UUID,
     *,
     status_code: int = 200,
@@ -208,7 +218,13 @@ async def _user_page(
     return render(
         request,
         "admin/user.html",
-        {"account": account, "events": recent, "section": "users", **extra},
+        {
+            "account": account,
+            "events": recent,
+            "zone": await account_zone(session, viewer),
+            "section": "users",
+            **extra,
+        },
         status_code=status_code,
     )
 
@@ -218,7 +234,7 @@ async def user_page(
     user_id: uuid.UUID, request: Request, session: SessionDep, user: Admin
 ) -> Response:
     """One account: its status, recent security events, and suspend or reactivate."""
-    return await _user_page(request, session, user_id)
+    return await _user_page(request, session, user, user_id)
 
 
 @router.post("/users/{user_id}/suspend")
@@ -242,6 +258,7 @@ async def suspend(
         return await _user_page(
             request,
             session,
+            user,
             user_id,
             errors=FormErrors.of(exc),
             values={"reason": reason},
@@ -293,6 +310,7 @@ async def security(request: Request, session: SessionDep, user: Admin) -> Respon
             "total": total,
             "page": page,
             "pages": (total + PER_PAGE - 1) // PER_PAGE,
+            "zone": await account_zone(session, user),
             "section": "security",
         },
     )

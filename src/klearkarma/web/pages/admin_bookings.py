@@ -26,6 +26,7 @@ from klearkarma.web.forms import FormErrors, page_number, refusable
 from klearkarma.web.pages import page_router
 from klearkarma.web.pages.admin import Admin
 from klearkarma.web.rendering import money, redirect, render
+from klearkarma.web.services import account_zone
 
 router = page_router("/admin")
 PER_PAGE = 20
@@ -78,6 +79,7 @@ async def bookings(request: Request, session: SessionDep, user: Admin) -> Respon
             "total": total,
             "page": page,
             "pages": (total + PER_PAGE - 1) // PER_PAGE,
+            "zone": await account_zone(session, user),
             "section": "bookings",
         },
     )
@@ -109,7 +111,7 @@ async def _booking_page(
             "refunds": await payments.refunds_of(session, [p.id for p in paid]),
             "refundable": refundable,
             "remaining": refundable.amount - refundable.refunded_amount if refundable else None,
-            "zone": "Asia/Kolkata",
+            "zone": await account_zone(session, user),
             "section": "bookings",
             **extra,
         },
