@@ -135,6 +135,35 @@ async def test_verification_queue_shows_documents_and_records_decisions(
     assert f'data-practitioner="{pid}"' not in (await get_page(client, "/admin/verification")).text
 
 
+async def test_the_verification_queue_is_searched_by_name_or_city(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    waiting = {}
+    for name, city in ((f"Ishaan {tag}", "Shillong"), (f"Meera {tag}", f"Tura{tag}")):
+        _, profile = await new_practitioner(client)
+        waiting[name] = uuid.UUID(profile["id"])
+        async with db.transaction() as session:
+            practitioner = await session.get(Practitioner, waiting[name])
+            assert practitioner is not None
+            practitioner.display_name, practitioner.city = name, city
+    await _admin(client, db)
+
+    def shown(page: httpx.Response) -> set[uuid.UUID]:
+        return {pid for pid in waiting.values() if f'data-practitioner="{pid}"' in page.text}
+
+    by_name = await get_page(client, f"/admin/verification?q=ishaan+{tag}")
+    by_city = await get_page(client, f"/admin/verification?q=TURA{tag}")
+    both = await get_page(client, f"/admin/verification?q={tag}")
+    wildcard = await get_page(client, "/admin/verification?q=%25")
+
+    assert shown(by_name) == {waiting[f"Ishaan {tag}"]}
+    assert shown(by_city) == {waiting[f"Meera {tag}"]}
+    assert shown(both) == set(waiting.values())
+    assert "2 practitioners waiting matching" in both.text
+    assert shown(wildcard) == set()  # % is a character to find, not a wildcard
+
+
 async def test_users_are_found_suspended_with_a_reason_and_reactivated(
     client: httpx.AsyncClient, db: Database
 ) -> None:

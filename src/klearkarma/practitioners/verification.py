@@ -19,13 +19,22 @@ from klearkarma.practitioners.service import bump_availability
 from klearkarma.search import cache as search
 
 
-async def queue(session: AsyncSession, page: PageParams) -> tuple[list[Practitioner], int]:
-    """Pending practitioners, oldest submission first."""
-    condition = Practitioner.verification_status == VerificationStatus.PENDING
-    total = await session.scalar(select(func.count()).select_from(Practitioner).where(condition))
+async def queue(
+    session: AsyncSession, page: PageParams, *, q: str | None = None
+) -> tuple[list[Practitioner], int]:
+    """Pending practitioners, oldest submission first; ``q`` keeps those whose name or city
+    contains it (any case; ``%`` and ``_`` are plain characters)."""
+    conditions = [Practitioner.verification_status == VerificationStatus.PENDING]
+    if q and q.strip():
+        wanted = q.strip()
+        conditions.append(
+            Practitioner.display_name.icontains(wanted, autoescape=True)
+            | Practitioner.city.icontains(wanted, autoescape=True)
+        )
+    total = await session.scalar(select(func.count()).select_from(Practitioner).where(*conditions))
     rows = await session.scalars(
         select(Practitioner)
-        .where(condition)
+        .where(*conditions)
         .order_by(Practitioner.created_at, Practitioner.id)
         .offset(page.offset)
         .limit(page.limit)

@@ -71,7 +71,8 @@ async def _queue_page(
     **extra: Any,
 ) -> Response:
     page = page_number(request)
-    rows, total = await verification.queue(session, PageParams(page, PER_PAGE))
+    q = (request.query_params.get("q") or "").strip()[:100]
+    rows, total = await verification.queue(session, PageParams(page, PER_PAGE), q=q or None)
     items = []
     for p in rows:
         account = await identity.get_user(session, p.user_id)
@@ -92,6 +93,7 @@ async def _queue_page(
             "page": page,
             "pages": (total + PER_PAGE - 1) // PER_PAGE,
             "zone": await account_zone(session, viewer),
+            "q": q,
             "section": "verification",
             **extra,
         },
