@@ -145,22 +145,29 @@ def lua_script(paths: list[str], repeats: float) -> str:
 
 
 def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the server processes and by PostgreSQL's, ended ones included (all
-    on this machine: the figures are per request only when nothing else runs)."""
+    """CPU time used so far by the server processes (their worker processes included) and by
+    PostgreSQL's, ended ones included (all on this machine: the figures are per request only
+    when nothing else runs)."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"server": 0.0, "postgres": 0.0}
+    processes: dict[int, tuple[int, str, bytes, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
             command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
         except OSError:
             continue  # the process ended while we looked
+        name = text.split(" (", 1)[1].rsplit(")", 1)[0]
+        fields = text.rsplit(")", 1)[1].split()
         # utime + stime, and cutime + cstime: the ended children a parent has reaped (the
         # postmaster's backends that closed during the run)
         spent = sum(int(value) for value in fields[11:15]) / tick
-        if b"klearkarma.cli serve" in command:
+        processes[int(stat.parent.name)] = (int(fields[1]), name, command, spent)
+    servers = {pid for pid, (_, _, command, _) in processes.items() if b"cli serve" in command}
+    used = {"server": 0.0, "postgres": 0.0}
+    for pid, (parent, name, _, spent) in processes.items():
+        if pid in servers or parent in servers:
             used["server"] += spent
-        elif stat.read_text().split(" (", 1)[1].startswith("postgres"):
+        elif name.startswith("postgres"):
             used["postgres"] += spent
     return used
 
