@@ -127,3 +127,25 @@ def test_production_refuses_to_start_without_a_strong_secret(
 
     with pytest.raises(ValidationError, match="KLEARKARMA_SECRET_KEY"):
         create_app(Settings())
+
+
+async def test_not_ready_when_the_read_pool_cannot_reach_its_database(
+    tmp_path: Path, clean_database_url: str
+) -> None:
+    # Search reads from KLEARKARMA_READS_DATABASE_URL (a replica in production): when that is
+    # unreachable, search is down, so the replica must not be sent traffic.
+    unreachable = make_url(clean_database_url).set(port=1).render_as_string(False)
+    app = create_app(make_settings(tmp_path, clean_database_url, reads_database_url=unreachable))
+
+    async with LifespanManager(app, startup_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            ready = await http.get("/v1/health/ready")
+            search = await http.get("/v1/search/practitioners", params={"q": "yoga"})
+
+    assert ready.status_code == 503
+    checks = ready.json()["error"]["details"]
+    assert checks["database"]["ok"] is False
+    assert checks["cache"]["ok"] is True
+    assert search.status_code == 503
+    assert search.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from klearkarma.core.errors import AppError
+from klearkarma.core.errors import AppError, ServiceUnavailable
 from klearkarma.core.ids import uuid7
 
 log = structlog.get_logger("klearkarma.db")
@@ -155,15 +155,28 @@ class Database:
             yield connection
 
     async def read(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        """The first row of one read-only statement (see ``reading``), retried once on a
-        connection the server had closed."""
+        """The first row of one read-only statement (see ``reading``)."""
+        row: asyncpg.Record | None = await self._retried(lambda c: c.fetchrow(sql, *args))
+        return row
+
+    async def read_all(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Every row of one read-only statement (see ``reading``)."""
+        rows: list[asyncpg.Record] = await self._retried(lambda c: c.fetch(sql, *args))
+        return rows
+
+    async def _retried(self, statement: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+        """Run ``statement`` on a read connection, once more on a connection the server had
+        closed; a database that cannot be reached at all is a 503, not a crash."""
         for attempt in (1, 2):
             try:
                 async with self.reading() as connection:
-                    return await connection.fetchrow(sql, *args)
-            except _LOST_CONNECTION:
-                if attempt == 2 or isinstance(self.bind, AsyncConnection):
+                    return await statement(connection)
+            except (*_LOST_CONNECTION, OSError) as exc:
+                if isinstance(self.bind, AsyncConnection):
                     raise
+                if attempt == 2:
+                    log.warning("db.reads_unavailable", error=type(exc).__name__)
+                    raise ServiceUnavailable("The database cannot be reached; try again.") from exc
         raise AssertionError("unreachable")
 
     async def _open_reads(self) -> asyncpg.Pool:

@@ -78,8 +78,11 @@ async def _timed(check: Any) -> dict[str, Any]:
 
 
 async def _database(platform: Platform) -> dict[str, Any]:
+    """The primary through the session pool, and the read pool search runs on (which may be a
+    replica, ``KLEARKARMA_READS_DATABASE_URL``): search is down when either is."""
     async with platform.db.session_factory() as session:
         await session.execute(text("SELECT 1"))
+    await platform.db.read("SELECT 1")
     return {}
 
 

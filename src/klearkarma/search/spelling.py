@@ -145,8 +145,7 @@ class Spelling:
         async with self.lock:
             vocabulary = self.vocabulary
             if vocabulary is None or not _fresh(vocabulary, version):
-                async with db.reading() as connection:
-                    rows = [(term, int(n)) for term, n in await connection.fetch(_TERMS)]
+                rows = [(term, int(n)) for term, n in await db.read_all(_TERMS)]
                 vocabulary = self.vocabulary = Vocabulary.of(rows, version)
             return vocabulary
 
@@ -175,8 +174,7 @@ class Spelling:
 
     async def _learn(self, db: Database, words: list[str]) -> dict[str, bool]:
         """Ask PostgreSQL which of ``words`` the 'english' configuration keeps, and remember."""
-        async with db.reading() as connection:
-            rows = await connection.fetch(_MEANINGFUL, words)
+        rows = await db.read_all(_MEANINGFUL, words)
         answers = {word: bool(meaningful) for word, meaningful in rows}
         if len(self.meaningful) + len(answers) > _REMEMBERED_WORDS:
             self.meaningful.clear()
