@@ -6,7 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -14,7 +14,12 @@ from klearkarma import __version__
 from klearkarma.bookings import api as bookings
 from klearkarma.config import Settings
 from klearkarma.core import health
-from klearkarma.core.http import BodyLimitMiddleware, EdgeMiddleware, install_error_handlers
+from klearkarma.core.http import (
+    BodyLimitMiddleware,
+    EdgeMiddleware,
+    install_error_handlers,
+    reject_nul_characters,
+)
 from klearkarma.core.ratelimit import RateLimitMiddleware, limits_from
 from klearkarma.core.response_cache import ResponseCache, ResponseCacheMiddleware
 from klearkarma.identity import admin_api, users_api
@@ -75,6 +80,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[Depends(reject_nul_characters)],
     )
     if platform is not None:
         app.state.platform = platform

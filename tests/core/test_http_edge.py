@@ -118,6 +118,39 @@ async def test_query_validation_names_the_parameter(client: httpx.AsyncClient) -
     assert sorted(d["field"] for d in body["error"]["details"]) == ["limit", "page"]  # type: ignore[index]
 
 
+async def test_a_nul_character_in_a_query_parameter_is_a_field_error(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/v1/practitioners", "/v1/search/practitioners"):
+        response = await client.get(path, params={"q": "yoga", "city": "Pune\x00"})
+
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"] == [
+            {"field": "city", "message": "must not contain NUL characters"}
+        ]
+
+
+async def test_a_nul_character_in_a_body_is_a_422_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    email = f"nul-{uuid.uuid4().hex[:8]}@example.com"
+    body = {
+        "email": email,
+        "password": "a-long-enough-password-1",
+        "firstName": "Asha\x00",
+        "lastName": "Verma",
+        "userType": "seeker",
+    }
+
+    refused = await client.post("/v1/auth/register", json=body)
+    accepted = await client.post("/v1/auth/register", json=body | {"firstName": "Asha"})
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert "NUL" in refused.json()["error"]["message"]
+    assert accepted.status_code == 201, accepted.text  # the refused attempt left no account
+
+
 async def test_valid_body_passes(edge: httpx.AsyncClient) -> None:
     response = await edge.post("/v1/_probe/echo", json={"email": "a@b.com", "age": 30})
 

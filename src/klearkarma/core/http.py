@@ -10,16 +10,18 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from klearkarma.core.context import accept_request_id, request_id_var, user_id_var
-from klearkarma.core.errors import AppError
+from klearkarma.core.errors import AppError, ValidationFailed
 from klearkarma.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from klearkarma.core.schemas import ErrorBody, ErrorEnvelope
 
@@ -103,10 +105,42 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     return error_response(status, code, message, headers=exc.headers)
 
 
+# SQLSTATEs of text PostgreSQL cannot store: a NUL character, or one outside the encoding.
+_UNSTORABLE_TEXT = {"22P05", "22021"}
+UNSTORABLE_TEXT_MESSAGE = "The request contains characters that cannot be stored (such as NUL)."
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error, raw (asyncpg) or wrapped (SQLAlchemy)."""
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """Text PostgreSQL refuses to store is the client's input, not our crash: a 422. Anything
+    else goes on to the 500 handler, as before."""
+    if _sqlstate(exc) in _UNSTORABLE_TEXT:
+        return error_response(422, "VALIDATION_ERROR", UNSTORABLE_TEXT_MESSAGE)
+    raise exc
+
+
+async def reject_nul_characters(request: Request) -> None:
+    """No query parameter may carry a NUL character (PostgreSQL cannot store or compare one):
+    a field-level 422 before any work, instead of a driver error."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise ValidationFailed([(name, "must not contain NUL characters")])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(asyncpg.PostgresError, _database_error)
+    app.add_exception_handler(DBAPIError, _database_error)
 
 
 def security_headers(path: str, *, production: bool) -> dict[str, str]:
