@@ -36,10 +36,13 @@ class DriverStatement:
             if name in self.fixed:
                 out.append(self.fixed[name])
                 continue
-            value = values[name]
-            process = self.processors.get(name)
-            out.append(process(value) if process is not None and value is not None else value)
+            out.append(_driver_value(self.processors.get(name), values[name]))
         return out
+
+
+def _driver_value(process: Callable[[Any], Any] | None, value: Any) -> Any:
+    """``value`` as the dialect would send it (an enum member as its value, ...)."""
+    return process(value) if process is not None and value is not None else value
 
 
 def for_driver(statement: ClauseElement) -> DriverStatement:
@@ -57,7 +60,5 @@ def for_driver(statement: ClauseElement) -> DriverStatement:
     for name, bind in binds.items():
         if bind.required:
             continue
-        value = bind.effective_value
-        process = processors.get(name)
-        fixed[name] = process(value) if process is not None and value is not None else value
+        fixed[name] = _driver_value(processors.get(name), bind.effective_value)
     return DriverStatement(compiled.string, names, fixed, processors)
