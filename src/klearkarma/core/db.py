@@ -171,7 +171,7 @@ class Database:
             try:
                 async with self.reading() as connection:
                     return await statement(connection)
-            except (*_LOST_CONNECTION, OSError) as exc:
+            except _LOST_CONNECTION as exc:
                 if isinstance(self.bind, AsyncConnection):
                     raise
                 if attempt == 2:
@@ -207,12 +207,13 @@ class Database:
 
 
 # What a statement raises when the server dropped its connection (a restart, a failover, an
-# idle-connection reaper): asyncpg reports it differently depending on when it noticed.
+# idle-connection reaper; asyncpg reports it differently depending on when it noticed) or could
+# not be reached at all (OSError, ConnectionError among them).
 _LOST_CONNECTION = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.InternalClientError,
-    ConnectionError,
+    OSError,
 )
 
 

@@ -96,7 +96,8 @@ class Clause:
 
     The SQL depends only on ``key``, never on the values, so a statement assembled from clauses
     can be compiled once per combination of keys and run with each request's values (search
-    does, see ``core.prepared``); ``bound()`` is the clause with its values, for ordinary use.
+    does, see ``core.prepared``); an ordinary statement takes them with ``.params(**values_of(
+    ...))``, as the directory listing does.
     """
 
     key: str
