@@ -229,10 +229,8 @@ def prepared(
 ) -> Prepared:
     """The statement and arguments the API runs (``documents``: the vocabulary's counts)."""
     how = matching(tsq.parse(terms), "all")
-    # As the API decides: no band with narrowing filters, or where it could not fill.
-    if service._narrow(filters) or not service.band_can_fill(how, lambda w: documents.get(w, 0)):
-        floor = None
-    statement, args = search_statement(filters, None, how, sort, PageParams(1, 20), floor)
+    band = service.band_floor(filters, None, how, floor, lambda w: documents.get(w, 0))
+    statement, args = search_statement(filters, None, how, sort, PageParams(1, 20), band)
     return statement.sql, args
 
 

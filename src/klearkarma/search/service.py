@@ -242,9 +242,20 @@ def band_can_fill(how: Matching, documents_with: Callable[[str], int]) -> bool:
     return bound >= CANDIDATES / (1 - _QualityFloor.SHARE)
 
 
-def _narrow(filters: DirectoryFilters) -> bool:
-    """A city, a radius or a specialization usually leaves too few matches to fill the band."""
-    return any(v is not None for v in (filters.city, filters.radius_km, filters.specialization))
+def band_floor(
+    filters: DirectoryFilters,
+    window: SlotWindow | None,
+    how: Matching,
+    floor: float | None,
+    documents_with: Callable[[str], int],
+) -> float | None:
+    """The quality floor to look above first (``_candidates``), or None to read every match: a
+    city, a radius, a specialization or a date window usually leave too few matches to fill
+    the band, and so do words in too few documents (``band_can_fill``)."""
+    narrow = (filters.city, filters.radius_km, filters.specialization, window)
+    if any(v is not None for v in narrow) or not band_can_fill(how, documents_with):
+        return None
+    return floor
 
 
 class _QualityFloor:
@@ -313,11 +324,10 @@ def _result_json(
     )  # fmt: skip
 
 
-@functools.lru_cache(maxsize=128)
 def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
-    """Everything after the candidates, built once per shape: ranking, the page as JSON with
-    snippets, the facets. Parameters: ``cap``, ``page_offset``, ``page_limit`` and the words
-    (``Matching.params``).
+    """Everything after the candidates (built when a shape is first compiled): ranking, the page
+    as JSON with snippets, the facets. Parameters: ``cap``, ``page_offset``, ``page_limit`` and
+    the words (``Matching.params``).
 
     Text relevance needs each candidate's document, which the candidates do not carry: a
     relevance sort reads it for the kept candidates by tuple id; any other sort scores only
@@ -482,16 +492,20 @@ async def find_practitioners(
         raise ValidationFailed([("sort", "sorting by distance needs lat and lng")])
     typed = tsq.parse(raw_query)
     terms, corrections = await speller.analyse(typed)
-    # Narrowing filters leave too few matches for the band, which would cost a second pass.
-    floor = None if _narrow(filters) or window else await _QUALITY_FLOOR.value(db)
+    floor = await _QUALITY_FLOOR.value(db)
+
+    async def attempt(how: Matching) -> Any:
+        band = band_floor(filters, window, how, floor, speller.documents_with)
+        statement, args = search_statement(filters, window, how, sort, page, band)
+        row = await db.read(statement.sql, *args)
+        assert row is not None  # one aggregate row, always
+        return row
+
     how = matching(terms, "all")
-    band = floor if band_can_fill(how, speller.documents_with) else None
-    row = await db.read(*_flat(search_statement(filters, window, how, sort, page, band)))
-    if row is not None and row["found"] == 0 and len(terms.words) > 1:
+    row = await attempt(how)
+    if row["found"] == 0 and len(terms.words) > 1:
         how = matching(terms, "any")
-        band = floor if band_can_fill(how, speller.documents_with) else None
-        row = await db.read(*_flat(search_statement(filters, window, how, sort, page, band)))
-    assert row is not None  # one aggregate row, always
+        row = await attempt(how)
     found = int(row["found"])
     return Found(
         results_json=row["page"].encode(),  # text: passed on as it is, never decoded
@@ -500,11 +514,6 @@ async def find_practitioners(
         facets=read_facets(row["facets"]),
         info=query_info(typed, terms, corrections, how.mode),
     )
-
-
-def _flat(prepared: tuple[DriverStatement, list[Any]]) -> tuple[Any, ...]:
-    statement, args = prepared
-    return (statement.sql, *args)
 
 
 async def search_practitioners(
