@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +51,29 @@ def changed(session: AsyncSession, cache: CacheBackend, *, suggestions: bool = T
 
 
 _local_changes = 0
+
+# A process's in-memory copies (suggestion lists, the spelling vocabulary) are loaded again after
+# this long even if the shared version did not move: a safety net for changes made behind the
+# application's back.
+SNAPSHOT_MAX_AGE_SECONDS = 300.0
+
+
+class Snapshot(Protocol):
+    """An in-memory copy of search data: the shared version it was loaded under, and when."""
+
+    @property
+    def version(self) -> bytes | None: ...
+
+    @property
+    def loaded_at(self) -> float: ...
+
+
+def snapshot_fresh(snapshot: Snapshot, version: bytes | None) -> bool:
+    """Whether ``snapshot`` may still be used: loaded under ``version`` and not too long ago."""
+    return (
+        snapshot.version == version
+        and time.monotonic() - snapshot.loaded_at < SNAPSHOT_MAX_AGE_SECONDS
+    )
 
 
 def local_changes() -> int:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 from klearkarma.core.db import Database
+from klearkarma.search.cache import snapshot_fresh
 from klearkarma.search.query import Terms
 
 
@@ -62,7 +63,6 @@ def best_match(word: str, candidates: list[tuple[str, int]]) -> str | None:
     return min(scored)[2] if scored else None
 
 
-MAX_AGE_SECONDS = 300.0
 _REMEMBERED_WORDS = 200_000  # stop-word answers kept; past it the memory starts again
 _REMEMBERED_CORRECTIONS = 10_000
 
@@ -140,11 +140,11 @@ class Spelling:
     async def current(self, db: Database, version: bytes | None) -> Vocabulary:
         """The vocabulary as of ``version`` (the shared ``search-suggest-version``)."""
         vocabulary = self.vocabulary
-        if vocabulary is not None and _fresh(vocabulary, version):
+        if vocabulary is not None and snapshot_fresh(vocabulary, version):
             return vocabulary
         async with self.lock:
             vocabulary = self.vocabulary
-            if vocabulary is None or not _fresh(vocabulary, version):
+            if vocabulary is None or not snapshot_fresh(vocabulary, version):
                 rows = [(term, int(n)) for term, n in await db.read_all(_TERMS)]
                 vocabulary = self.vocabulary = Vocabulary.of(rows, version)
             return vocabulary
@@ -207,9 +207,3 @@ def speller_of(connection: HTTPConnection, db: Database, version: bytes | None) 
     if spelling is None:
         spelling = state.search_spelling = Spelling()
     return Speller(spelling, db, version)
-
-
-def _fresh(vocabulary: Vocabulary, version: bytes | None) -> bool:
-    return (
-        vocabulary.version == version and time.monotonic() - vocabulary.loaded_at < MAX_AGE_SECONDS
-    )

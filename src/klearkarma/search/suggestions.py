@@ -6,8 +6,9 @@ from the database — modalities, the trigger-kept ``search_suggestions`` (citie
 with how many public practitioners or services use them) and the names of public practitioners —
 and loaded again when the shared ``search-suggest-version`` moves (``search.cache.changed`` moves
 it after any change that can add, rename or hide one: profile and service edits, verification,
-suspension, erasure, the hourly refresh), or after ``MAX_AGE_SECONDS`` as a safety net for
-changes made behind the application's back. Ratings and session counts do not move it.
+suspension, erasure, the hourly refresh), or after ``search.cache.SNAPSHOT_MAX_AGE_SECONDS`` as a
+safety net for changes made behind the application's back. Ratings and session counts do not
+move it.
 
 Matching is on the same normalised form on both sides (NFKC, case-folded, single spaces), so
 ``%`` and ``_`` are ordinary characters and "MYS" finds "Mysore".
@@ -30,12 +31,16 @@ from klearkarma.core.db import Database
 from klearkarma.core.prepared import for_driver
 from klearkarma.practitioners.models import Modality, Practitioner
 from klearkarma.practitioners.service import public
-from klearkarma.search.cache import SUGGEST_VERSION_KEY, local_changes
+from klearkarma.search.cache import (
+    SNAPSHOT_MAX_AGE_SECONDS,
+    SUGGEST_VERSION_KEY,
+    local_changes,
+    snapshot_fresh,
+)
 from klearkarma.search.models import SearchSuggestion
 from klearkarma.search.schemas import Suggestion
 
 MAX_PREFIX_CHARS = 60
-MAX_AGE_SECONDS = 300.0
 _TOP = "\U0010ffff"
 _ORDER = {"modality": 0, "city": 1, "service": 2, "practitioner": 3}
 
@@ -172,22 +177,18 @@ class SuggestionStore:
             index is not None
             and now - self.checked_at < self.CHECK_SECONDS
             and changes == self.changes_seen
-            and now - index.loaded_at < MAX_AGE_SECONDS
+            and now - index.loaded_at < SNAPSHOT_MAX_AGE_SECONDS
         ):
             return index
         version = await cache.get(SUGGEST_VERSION_KEY)
         self.checked_at, self.changes_seen = now, changes
-        if index is not None and _fresh(index, version):
+        if index is not None and snapshot_fresh(index, version):
             return index
         async with self.lock:
             index = self.index
-            if index is None or not _fresh(index, version):
+            if index is None or not snapshot_fresh(index, version):
                 index = self.index = await load(db, version)
             return index
-
-
-def _fresh(index: SuggestionIndex, version: bytes | None) -> bool:
-    return index.version == version and time.monotonic() - index.loaded_at < MAX_AGE_SECONDS
 
 
 async def suggest(
