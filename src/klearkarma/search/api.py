@@ -113,8 +113,7 @@ async def search_practitioners(
     window = service.slot_window(has_slot_from, has_slot_to)
 
     async def compute(vocabulary_version: bytes | None) -> Answer:
-        db = platform_of(request).db
-        speller = speller_of(request, db, vocabulary_version)
+        db, speller = platform_of(request).db, speller_of(request, vocabulary_version)
         found = await service.find_practitioners(db, speller, q, filters, window, sort, page)
         info = found.info.model_dump_json(by_alias=True).encode()
         facets = found.facets.model_dump_json(by_alias=True).encode()
@@ -145,7 +144,7 @@ async def search_services(
     filters = catalog.CatalogFilters(category=category, mode=mode, city=city)
 
     async def compute(vocabulary_version: bytes | None) -> Answer:
-        speller = speller_of(request, platform_of(request).db, vocabulary_version)
+        speller = speller_of(request, vocabulary_version)
         hits, total, info = await catalog.search_services(session, speller, q, filters, page)
         results = [
             ServiceHit(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 from klearkarma.core.db import Database
+from klearkarma.platform import platform_of
 from klearkarma.search.cache import snapshot_fresh
 from klearkarma.search.query import Terms
 
@@ -200,10 +201,11 @@ class Speller:
         return 0 if vocabulary is None else vocabulary.frequency.get(word, 0)
 
 
-def speller_of(connection: HTTPConnection, db: Database, version: bytes | None) -> Speller:
-    """The serving application's ``Spelling`` (one per process), for this request."""
+def speller_of(connection: HTTPConnection, version: bytes | None) -> Speller:
+    """The serving application's ``Spelling`` (one per process), for this request, on the
+    application's database."""
     state = connection.app.state
     spelling: Spelling | None = getattr(state, "search_spelling", None)
     if spelling is None:
         spelling = state.search_spelling = Spelling()
-    return Speller(spelling, db, version)
+    return Speller(spelling, platform_of(connection).db, version)

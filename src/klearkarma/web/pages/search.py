@@ -115,7 +115,7 @@ async def search_page(request: Request, session: SessionDep) -> Response:
         found = await search.search_practitioners(
             session,
             platform.db,
-            speller_of(request, platform.db, version),
+            speller_of(request, version),
             asked.q or None,
             asked.filters,
             None,
