@@ -9,6 +9,7 @@ form calls the same ``practitioners.manage`` use cases and validates with the sa
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, fields
 from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Request, UploadFile
@@ -224,17 +225,47 @@ async def document_response(
 # Step 3: services.
 
 
-def _service_body(
-    name: str, description: str, category: str, duration: str, price: str, mode: str
-) -> dict[str, Any]:
-    return {
-        "name": name.strip(),
-        "description": description.strip(),
-        "category": category.strip(),
-        "durationMinutes": duration.strip() or None,
-        "price": price.strip() or None,
-        "mode": mode.strip() or None,
-    }
+ServiceField = Annotated[str, Form(max_length=120)]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceForm:
+    """The service form's fields as typed: redisplayed as they were on a refusal."""
+
+    name: str
+    description: str
+    category: str
+    duration_minutes: str
+    price: str
+    mode: str
+
+    def values(self) -> dict[str, str]:
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    def body(self) -> dict[str, Any]:
+        """The API's service body (``ServiceIn``/``ServiceUpdate`` validate it)."""
+        return {
+            "name": self.name.strip(),
+            "description": self.description.strip(),
+            "category": self.category.strip(),
+            "durationMinutes": self.duration_minutes.strip() or None,
+            "price": self.price.strip() or None,
+            "mode": self.mode.strip() or None,
+        }
+
+
+async def _service_form(
+    name: ServiceField = "",
+    description: Annotated[str, Form(max_length=2000)] = "",
+    category: ServiceField = "",
+    duration_minutes: Annotated[str, Form(max_length=10)] = "",
+    price: Annotated[str, Form(max_length=20)] = "",
+    mode: Annotated[str, Form(max_length=20)] = "",
+) -> ServiceForm:
+    return ServiceForm(name, description, category, duration_minutes, price, mode)
+
+
+ServiceFormDep = Annotated[ServiceForm, Depends(_service_form)]
 
 
 async def _services_page(
@@ -270,38 +301,21 @@ async def services(request: Request, session: SessionDep, user: Owner) -> Respon
     return await _services_page(request, session, user)
 
 
-ServiceField = Annotated[str, Form(max_length=120)]
-
-
 @router.post("/services")
 async def add_service(
     request: Request,
     session: SessionDep,
     user: Owner,
-    name: ServiceField = "",
-    description: Annotated[str, Form(max_length=2000)] = "",
-    category: ServiceField = "",
-    duration_minutes: Annotated[str, Form(max_length=10)] = "",
-    price: Annotated[str, Form(max_length=20)] = "",
-    mode: Annotated[str, Form(max_length=20)] = "",
+    form: ServiceFormDep,
     next: Text = "",
 ) -> Response:
     """Publish a service (the API's ``POST /v1/practitioners/{id}/services``)."""
     practitioner = await _require_profile(session, user)
-    values = {
-        "name": name,
-        "description": description,
-        "category": category,
-        "duration_minutes": duration_minutes,
-        "price": price,
-        "mode": mode,
-    }
+    values = form.values()
     back = safe_next(next, "/practitioner/services")
     try:
         async with refusable(session):
-            body = ServiceIn.model_validate(
-                _service_body(name, description, category, duration_minutes, price, mode)
-            )
+            body = ServiceIn.model_validate(form.body())
             await manage.add_service(session, practitioner, body)
             search.changed(session, platform_of(request).cache)
     except (AppError, ValidationError) as exc:
@@ -324,7 +338,7 @@ async def add_service(
             errors=FormErrors.of(exc),
             status_code=status_code,
         )
-    return redirect(request, back, f"“{name.strip()}” is published.")
+    return redirect(request, back, f"“{form.name.strip()}” is published.")
 
 
 @router.get("/services/{service_id}")
@@ -360,29 +374,15 @@ async def update_service(
     request: Request,
     session: SessionDep,
     user: Owner,
-    name: ServiceField = "",
-    description: Annotated[str, Form(max_length=2000)] = "",
-    category: ServiceField = "",
-    duration_minutes: Annotated[str, Form(max_length=10)] = "",
-    price: Annotated[str, Form(max_length=20)] = "",
-    mode: Annotated[str, Form(max_length=20)] = "",
+    form: ServiceFormDep,
 ) -> Response:
     """Change a service; bookings already made keep the price and length they were made at."""
     practitioner = await _require_profile(session, user)
     service = await manage.owned_service(session, practitioner, service_id)
-    values = {
-        "name": name,
-        "description": description,
-        "category": category,
-        "duration_minutes": duration_minutes,
-        "price": price,
-        "mode": mode,
-    }
+    values = form.values()
     try:
         async with refusable(session):
-            body = ServiceUpdate.model_validate(
-                _service_body(name, description, category, duration_minutes, price, mode)
-            )
+            body = ServiceUpdate.model_validate(form.body())
             await manage.update_service(session, service, body)
             search.changed(session, platform_of(request).cache)
     except (AppError, ValidationError) as exc:
