@@ -58,3 +58,21 @@ async def test_admin_search_and_flagged_events(client: httpx.AsyncClient, db: Da
         e["eventType"] == "token_reuse" and e["userId"] == victim["user"]["id"] for e in events
     )
     assert all(e["riskScore"] > 0.8 for e in events)
+
+
+async def test_admin_user_search_takes_wildcards_literally(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    admin = await admin_headers(client, db)
+    plain = await register(client, last_name="Plainname")
+    marked = await register(client, last_name="Per%cent_Sign")
+
+    by_name = await client.get("/v1/admin/users", params={"q": "CENT_SIGN"}, headers=admin)
+    percent = await client.get("/v1/admin/users", params={"q": "%"}, headers=admin)
+    underscore = await client.get("/v1/admin/users", params={"q": "t_s"}, headers=admin)
+
+    assert [u["id"] for u in by_name.json()["data"]] == [marked["user"]["id"]]  # any case
+    found = {u["id"] for u in percent.json()["data"]}
+    assert marked["user"]["id"] in found
+    assert plain["user"]["id"] not in found  # % is a character to find, not a wildcard
+    assert [u["id"] for u in underscore.json()["data"]] == [marked["user"]["id"]]

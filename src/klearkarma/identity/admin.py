@@ -34,13 +34,11 @@ async def search_users(
     """Accounts whose email or full name contains ``q`` (case-insensitive), newest first."""
     query = select(User).where(User.deleted_at.is_(None))
     if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        # icontains escapes % and _ itself (autoescape): they are characters to find.
         query = query.where(
             or_(
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(User.first_name + " " + User.last_name).like(pattern, escape="\\"),
+                User.email.icontains(q, autoescape=True),
+                (User.first_name + " " + User.last_name).icontains(q, autoescape=True),
             )
         )
     if user_type is not None:
