@@ -55,4 +55,4 @@ def test_upgrade_is_idempotent(scratch_url: str) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
     assert modalities == 18
-    assert version == "0008"
+    assert version == "0009"

@@ -113,8 +113,9 @@ async def test_analyse_drops_stop_words_corrects_unknown_and_keeps_known(db: Dat
 
     assert corrections == {typo: healing}
     assert terms.words == (healing, known)
-    assert spelling.meaningful["the"] is False  # PostgreSQL's 'english' stop word
-    assert spelling.meaningful[known] is True
+    assert spelling.lexemes["the"] == ()  # PostgreSQL's 'english' stop word
+    assert spelling.lexemes[known] == (known,)
+    assert spelling.lexemes[healing] == (f"kq{stem}heal",)  # the correction's stem, learnt too
 
 
 async def test_analyse_reads_the_vocabulary_once_per_version(db: Database) -> None:

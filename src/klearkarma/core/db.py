@@ -154,6 +154,23 @@ class Database:
         async with pool.acquire() as connection:
             yield connection
 
+    @property
+    def single_connection(self) -> bool:
+        """Bound to one connection (tests): statements must not run concurrently on it."""
+        return isinstance(self.bind, AsyncConnection)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[asyncpg.Connection]:
+        """A read connection in a repeatable-read, read-only transaction: statements that must
+        see the same data (an index load's rows and postings). Bound to one connection, that
+        connection as it is."""
+        async with self.reading() as connection:
+            if self.single_connection:
+                yield connection
+                return
+            async with connection.transaction(isolation="repeatable_read", readonly=True):
+                yield connection
+
     async def read(self, sql: str, *args: Any) -> asyncpg.Record | None:
         """The first row of one read-only statement (see ``reading``)."""
         row: asyncpg.Record | None = await self._retried(lambda c: c.fetchrow(sql, *args))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -93,6 +94,8 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
             "id",
             postgresql_where=text("verification_status = 'verified' AND is_active"),
         ),
+        # Search (migration 0009): what changed since an in-memory index last looked.
+        Index("ix_practitioners_search_revision", "search_revision"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -136,6 +139,13 @@ class Practitioner(UUIDPrimaryKey, Timestamps, Base):
             " + 0.25 * least(1.0, ln(1.0 + total_sessions) / ln(1001.0))",
             persisted=True,
         ),
+        deferred=True,
+    )
+    # Moves on every insert and update (a trigger, migration 0009): the search index reads the
+    # rows changed since the revision it has seen (search/index.py).
+    search_revision: Mapped[int] = mapped_column(
+        BigInteger,
+        server_default=text("nextval('search_revision')"),
         deferred=True,
     )
 

@@ -34,6 +34,7 @@ from klearkarma.search.cache import (
     key_for,
     stored,
 )
+from klearkarma.search.index_store import index_of
 from klearkarma.search.query import MAX_QUERY_CHARS
 from klearkarma.search.schemas import (
     PractitionerSearchOut,
@@ -114,15 +115,15 @@ async def search_practitioners(
 
     async def compute(vocabulary_version: bytes | None) -> Answer:
         db, speller = platform_of(request).db, speller_of(request, vocabulary_version)
-        found = await service.find_practitioners(db, speller, q, filters, window, sort, page)
+        store = index_of(request)
+        found = await service.find_practitioners(db, speller, q, filters, window, sort, page, store)
         info = found.info.model_dump_json(by_alias=True).encode()
-        facets = found.facets.model_dump_json(by_alias=True).encode()
         data = b"".join(
             (
                 info[:-1],  # the query info object, left open for the rest
                 b',"totalIsLowerBound":' + (b"true" if found.total_is_lower_bound else b"false"),
                 b',"results":' + found.results_json,
-                b',"facets":' + facets + b"}",
+                b',"facets":' + found.facets_json + b"}",
             )
         )
         return data, page.pagination(found.total)

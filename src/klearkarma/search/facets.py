@@ -7,6 +7,7 @@ about four times as much).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +26,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-from klearkarma.search.schemas import FacetCount, Facets, ModeCounts, PriceBand
 
 FACET_LIMIT = 20
 # Hourly rates in the platform currency (INR); the last band is open-ended.
@@ -68,29 +67,47 @@ def facet_column(matches: FromClause) -> ColumnElement[Any]:
     counted = select(pairs.c.k, pairs.c.v, n).group_by(pairs.c.k, pairs.c.v).subquery("counted")
     k = counted.c
     listed = func.json_agg(
-        aggregate_order_by(func.json_build_array(k.k, k.v, k.n), k.k, k.n.desc(), k.v)
+        # Ties by code point (C collation) whatever the database's: the index sorts like Python.
+        aggregate_order_by(func.json_build_array(k.k, k.v, k.n), k.k, k.n.desc(), k.v.collate("C"))
     )
     every = select(cast(func.coalesce(listed, _EMPTY), Text)).scalar_subquery()
     return every.label("facets")
 
 
-def read_facets(raw: str | bytes) -> Facets:
-    counts: dict[str, list[FacetCount]] = {"s": [], "l": [], "c": [], "p": [], "o": [], "i": []}
-    for kind, value, count in orjson.loads(raw):
-        counts[kind].append(FacetCount(value=value, count=int(count)))
-    bands = {int(f.value): f.count for f in counts["p"]}
-    return Facets(
-        specializations=counts["s"][:FACET_LIMIT],
-        languages=counts["l"][:FACET_LIMIT],
-        cities=counts["c"][:FACET_LIMIT],
-        modes=ModeCounts(
-            online=sum(f.count for f in counts["o"]), in_person=sum(f.count for f in counts["i"])
-        ),
-        price_bands=[
-            PriceBand(key=_band_key(low, high), min=low, max=high, count=bands.get(index, 0))
-            for index, (low, high) in enumerate(PRICE_BANDS)
-        ],
+def read_facets(raw: str | bytes) -> bytes:
+    """The API's facets JSON from ``facet_column``'s text."""
+    return facets_json(orjson.loads(raw))
+
+
+def facets_json(listed: Iterable[tuple[str, str, int]]) -> bytes:
+    """The API's ``Facets`` as JSON, from ``[kind, value, count]`` triples (most frequent first
+    within a kind), written directly: a search answers with it on every request, and building
+    and dumping the models cost more than counting the facets (a test checks the JSON is
+    exactly what the model would write)."""
+    counts: dict[str, list[dict[str, Any]]] = {"s": [], "l": [], "c": [], "p": [], "o": [], "i": []}
+    for kind, value, count in listed:
+        counts[kind].append({"value": value, "count": int(count)})
+    bands = {int(f["value"]): f["count"] for f in counts["p"]}
+    return orjson.dumps(
+        {
+            "specializations": counts["s"][:FACET_LIMIT],
+            "languages": counts["l"][:FACET_LIMIT],
+            "cities": counts["c"][:FACET_LIMIT],
+            "modes": {
+                "online": sum(f["count"] for f in counts["o"]),
+                "inPerson": sum(f["count"] for f in counts["i"]),
+            },
+            "priceBands": [
+                {"key": _band_key(low, high), "min": _text(low), "max": _text(high)}
+                | {"count": bands.get(index, 0)}
+                for index, (low, high) in enumerate(PRICE_BANDS)
+            ],
+        }
     )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _band_key(low: Decimal | None, high: Decimal | None) -> str:

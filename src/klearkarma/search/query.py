@@ -23,7 +23,7 @@ MAX_TERM_CHARS = 40
 # 'english' for the documents and queries: stemming lets "healers" find "healing" and
 # "massages" find "massage". The spelling vocabulary uses 'simple' (see spelling.py).
 CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
-# ts_rank_cd weights in {D, C, B, A} order: a word in a specialization or service (A) counts ten
+# ts_rank weights in {D, C, B, A} order: a word in a specialization or service (A) counts ten
 # times one in the bio (D).
 RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.1, 0.2, 0.4, 1.0}'::float4[]")
 RANK_NORMALIZATION = 32  # rank / (rank + 1): bounded to 0..1 so it can be blended
@@ -75,4 +75,7 @@ def matches(vector: SQLColumnExpression[Any], query: ColumnElement[Any]) -> Colu
 
 
 def rank(vector: SQLColumnExpression[Any], query: ColumnElement[Any]) -> ColumnElement[Any]:
-    return func.ts_rank_cd(RANK_WEIGHTS, vector, query, RANK_NORMALIZATION, type_=Float)
+    """``ts_rank`` of ``query``, always an OR of the words (``calc_rank_or``: each word's
+    weighted occurrences, averaged over the words): the in-memory index computes exactly this
+    from its posting lists (``search.index.term_rank``)."""
+    return func.ts_rank(RANK_WEIGHTS, vector, query, RANK_NORMALIZATION, type_=Float)

@@ -1,6 +1,7 @@
 """The ranking formula (documented with its reasoning in docs/search.md).
 
-    text     = 0.8 * coverage + 0.2 * ts_rank_cd        (coverage: share of query words matched)
+    text     = 0.8 * coverage + 0.2 * ts_rank           (coverage: share of query words matched;
+                                                         ts_rank over any of the words)
     rating   = (PRIOR_WEIGHT * PRIOR_MEAN + n * r) / (PRIOR_WEIGHT + n) / 5
     sessions = min(1, ln(1 + total_sessions) / ln(1 + SESSIONS_SATURATION))
     quality  = 0.75 * rating + 0.25 * sessions
@@ -24,6 +25,12 @@ from sqlalchemy import ColumnElement, SQLColumnExpression
 
 from klearkarma.practitioners.models import Practitioner
 
+# The blend's weights (text relevance; quality's share of a score). The in-memory index applies
+# the same constants in the same order of operations, so both give identical scores.
+RELEVANCE_COVERAGE = 0.8
+RELEVANCE_RANK = 0.2
+QUALITY_BASE = 0.8
+QUALITY_SHARE = 0.2
 PRIOR_MEAN = 4.0
 PRIOR_WEIGHT = 5.0
 SESSIONS_SATURATION = 1000
@@ -44,8 +51,8 @@ def quality() -> SQLColumnExpression[Any]:
 def text_relevance(
     coverage: ColumnElement[Any] | float, rank: ColumnElement[Any]
 ) -> ColumnElement[Any]:
-    return 0.8 * coverage + 0.2 * rank
+    return RELEVANCE_COVERAGE * coverage + RELEVANCE_RANK * rank
 
 
 def blended(text: ColumnElement[Any], quality: SQLColumnExpression[Any]) -> ColumnElement[Any]:
-    return text * (0.8 + 0.2 * quality)
+    return text * (QUALITY_BASE + QUALITY_SHARE * quality)

@@ -17,7 +17,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     Text,
+    Uuid,
     bindparam,
     case,
     cast,
@@ -44,7 +45,7 @@ from sqlalchemy import (
     table,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from klearkarma.core.db import Database
@@ -62,6 +63,9 @@ from klearkarma.practitioners.service import (
 from klearkarma.search import query as tsq
 from klearkarma.search import ranking
 from klearkarma.search.facets import facet_column, read_facets
+from klearkarma.search.index import Index
+from klearkarma.search.index import select as select_candidates
+from klearkarma.search.index_store import IndexStore
 from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, SearchSort
 from klearkarma.search.spelling import Speller
 
@@ -117,6 +121,10 @@ class Matching:
             return None
         if self.mode == "all":
             return tsq.all_of(bindparam("q_all", type_=Text))
+        return self.any_query()
+
+    def any_query(self) -> ColumnElement[Any]:
+        """Any of the words: what ``ts_rank`` ranks by, in either mode (see ``tsq.rank``)."""
         words = [tsq.word_query(bindparam(f"q_{i}", type_=Text)) for i in range(len(self.words))]
         return functools.reduce(lambda a, b: a.op("||", return_type=TSQUERY)(b), words)
 
@@ -127,8 +135,9 @@ class Matching:
         query = self.query()
         if query is None:
             return quality  # type: ignore[return-value]
+        rank = tsq.rank(vector, self.any_query())
         if self.mode == "all":
-            return ranking.blended(ranking.text_relevance(1.0, tsq.rank(vector, query)), quality)
+            return ranking.blended(ranking.text_relevance(1.0, rank), quality)
         hits = [
             case(
                 (tsq.matches(vector, tsq.word_query(bindparam(f"q_{i}", type_=Text))), 1.0),
@@ -137,7 +146,7 @@ class Matching:
             for i in range(len(self.words))
         ]
         coverage = sum(hits[1:], hits[0]) * (1.0 / len(hits))
-        return ranking.blended(ranking.text_relevance(coverage, tsq.rank(vector, query)), quality)
+        return ranking.blended(ranking.text_relevance(coverage, rank), quality)
 
 
 def matching(terms: tsq.Terms, mode: MatchMode) -> Matching:
@@ -163,6 +172,8 @@ def _order(sort: SearchSort, c: Any, *, relevance: Any) -> list[Any]:
 
 
 _P = Practitioner
+Shape = tuple[Any, ...]
+_MAX_SHAPES = 1024  # combinations of filters, sorts and word counts: few are asked
 # What a candidate carries: its id, sort keys and facet values; never the document or the texts
 # (the page's 20 rows take those from the table), so the materialised candidates stay narrow.
 CANDIDATE_COLUMNS = (
@@ -372,6 +383,26 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
     shown_score: Any = r.score
     if sort is not SearchSort.RELEVANCE and query is not None:
         shown_score = how.score(shown.c.search_vector, shown.c.search_quality)
+    page_json = _page_json(
+        page_rows.join(shown, literal_column("shown.ctid") == r.row_at),
+        shown,
+        r.distance_km,
+        shown_score,
+        r.position,
+        query,
+    )
+    return select(
+        select(func.count()).select_from(_CANDIDATES).scalar_subquery().label("found"),
+        page_json.scalar_subquery().label("page"),
+        facet_column(kept),
+    )
+
+
+def _page_json(
+    rows: Any, shown: Any, distance_km: Any, score: Any, position: Any, query: Any
+) -> Select[Any]:
+    """The page as the API's JSON text: one ``_result_json`` per row of ``rows`` (practitioners
+    as ``shown``), in ``position`` order, with snippets of ``query``'s words."""
     escaped_headline = _escaped(shown.c.headline)
     snippet: ColumnElement[Any] = escaped_headline
     if query is not None:
@@ -379,23 +410,59 @@ def _ranked(mode: MatchMode, words: int, sort: SearchSort) -> Select[Any]:
         marked = func.ts_headline(tsq.CONFIG, _escaped(source), query, HEADLINE_OPTIONS)
         snippet = func.coalesce(func.nullif(marked, ""), escaped_headline)
     results = func.json_agg(
-        aggregate_order_by(_result_json(shown.c, r.distance_km, shown_score, snippet), r.position)
+        aggregate_order_by(_result_json(shown.c, distance_km, score, snippet), position)
     )
-    page_json = (
-        select(cast(func.coalesce(results, literal_column("'[]'::json")), Text))
-        .select_from(page_rows.join(shown, literal_column("shown.ctid") == r.row_at))
-        .scalar_subquery()
-    )
-    return select(
-        select(func.count()).select_from(_CANDIDATES).scalar_subquery().label("found"),
-        page_json.label("page"),
-        facet_column(kept),
+    return select(cast(func.coalesce(results, literal_column("'[]'::json")), Text)).select_from(
+        rows
     )
 
 
-Shape = tuple[Any, ...]
+_PAGES: dict[Shape, DriverStatement] = {}
+
+
+def page_statement(
+    filters: DirectoryFilters, how: Matching, ids: list[uuid.UUID], scores: list[float]
+) -> tuple[DriverStatement, list[Any]]:
+    """The page the in-memory index chose (``ids``, in order, with their ``scores``) as the
+    API's JSON, read from the table and checked again against visibility and every filter: a
+    practitioner hidden or changed since the index last looked drops out of the page."""
+    clauses, distance = directory_clauses(filters)
+    shape = (
+        tuple(clause.key for clause in clauses),
+        distance is not None,
+        how.mode,
+        len(how.words),
+    )
+    statement = _PAGES.get(shape)
+    if statement is None:
+        rows = (
+            func.unnest(
+                bindparam("page_ids", type_=ARRAY(Uuid)),
+                bindparam("page_scores", type_=ARRAY(Float)),
+            )
+            .table_valued("id", "score", with_ordinality="position")
+            .render_derived(name="page_rows")
+        )
+        shown = Practitioner.__table__
+        km = distance.sql() if distance is not None else null()
+        wanted = Matching(how.mode, tuple("" for _ in how.words))
+        page = _page_json(
+            rows.join(shown, shown.c.id == rows.c.id),
+            shown,
+            km,
+            rows.c.score,
+            rows.c.position,
+            wanted.query(),
+        ).where(public(), *(clause.sql() for clause in clauses))
+        statement = for_driver(page)
+        if len(_PAGES) >= _MAX_SHAPES:
+            _PAGES.clear()
+        _PAGES[shape] = statement
+    values = {"page_ids": ids, "page_scores": scores} | how.params | values_of(clauses, distance)
+    return statement, statement.args(values)
+
+
 _STATEMENTS: dict[Shape, DriverStatement] = {}
-_MAX_SHAPES = 1024  # combinations of filters, sorts and word counts: few are asked
 
 
 def search_statement(
@@ -459,7 +526,7 @@ class Found:
     results_json: bytes  # a JSON array of the page's results, as the API shows them
     total: int
     total_is_lower_bound: bool
-    facets: Facets
+    facets_json: bytes  # the facets object, as the API shows it
     info: QueryInfo
 
 
@@ -480,18 +547,28 @@ async def find_practitioners(
     window: SlotWindow | None,
     sort: SearchSort,
     page: PageParams,
+    store: IndexStore | None = None,
 ) -> Found:
     """Matches of every word first; if none, matches of any word, ranked by how many matched.
 
-    Runs outside any transaction on ``db``'s read connections: one statement (two when no
-    practitioner has every word), planned for its own words and filters (a cached generic plan
-    cannot know whether "yoga", 21,000 matches, or "vipassana", 40, was asked).
+    With the process's index (``store``) the index finds, orders and facets the candidates and
+    one statement reads the page. Otherwise (no index, or a date window) it runs outside any
+    transaction on ``db``'s read connections: one statement (two when no practitioner has
+    every word), planned for its own words and filters (a cached generic plan cannot know
+    whether "yoga", 21,000 matches, or "vipassana", 40, was asked). Both give the same answer
+    (tests/search/test_index.py).
     """
     filters.check()
     if sort is SearchSort.DISTANCE and filters.lat is None:
         raise ValidationFailed([("sort", "sorting by distance needs lat and lng")])
     typed = tsq.parse(raw_query)
     terms, corrections = await speller.analyse(typed)
+    words = _single_lexemes(speller.lexemes_of(terms.words))
+    # The index holds no availability: searches with a date window take the statement.
+    if store is not None and window is None and words is not None:
+        index = await store.current(db)
+        how, answer = await _from_index(db, index, words, terms, filters, sort, page)
+        return replace(answer, info=query_info(typed, terms, corrections, how.mode))
     floor = await _QUALITY_FLOOR.value(db)
 
     async def attempt(how: Matching) -> Any:
@@ -511,8 +588,50 @@ async def find_practitioners(
         results_json=row["page"].encode(),  # text: passed on as it is, never decoded
         total=min(found, CANDIDATES),
         total_is_lower_bound=found > CANDIDATES,
-        facets=read_facets(row["facets"]),
+        facets_json=read_facets(row["facets"]),
         info=query_info(typed, terms, corrections, how.mode),
+    )
+
+
+def _single_lexemes(lexemes: list[tuple[str, ...]] | None) -> list[str] | None:
+    """The lexeme of each word, or None when a word is unknown or has several (PostgreSQL
+    matches those as a phrase, which the index does not do)."""
+    if lexemes is None or any(len(each) != 1 for each in lexemes):
+        return None
+    return [each[0] for each in lexemes]
+
+
+async def _from_index(
+    db: Database,
+    index: Index,
+    words: list[str],
+    terms: tsq.Terms,
+    filters: DirectoryFilters,
+    sort: SearchSort,
+    page: PageParams,
+) -> tuple[Matching, Found]:
+    """The index's candidates and facets, and the page read by one statement."""
+    how = matching(terms, "all")
+    chosen = select_candidates(
+        index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
+    )
+    if chosen.found == 0 and len(words) > 1:
+        how = matching(terms, "any")
+        chosen = select_candidates(
+            index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
+        )
+    results = b"[]"
+    if chosen.page:
+        statement, args = page_statement(filters, how, chosen.page, chosen.scores)
+        row = await db.read(statement.sql, *args)
+        assert row is not None  # one aggregate row, always
+        results = row[0].encode()
+    return how, Found(
+        results_json=results,
+        total=min(chosen.found, CANDIDATES),
+        total_is_lower_bound=chosen.found > CANDIDATES,
+        facets_json=chosen.facets_json,
+        info=query_info(terms, terms, {}, how.mode),
     )
 
 
@@ -525,9 +644,10 @@ async def search_practitioners(
     window: SlotWindow | None,
     sort: SearchSort,
     page: PageParams,
+    store: IndexStore | None = None,
 ) -> PractitionerResults:
     """``find_practitioners`` with each result's practitioner loaded (for server-side pages)."""
-    found = await find_practitioners(db, speller, raw_query, filters, window, sort, page)
+    found = await find_practitioners(db, speller, raw_query, filters, window, sort, page, store)
     results = orjson.loads(found.results_json)
     ids = [uuid.UUID(item["id"]) for item in results]
     loaded = {
@@ -541,7 +661,7 @@ async def search_practitioners(
     return PractitionerResults(
         hits=hits,
         total=found.total,
-        facets=found.facets,
+        facets=Facets.model_validate_json(found.facets_json),
         info=found.info,
         total_is_lower_bound=found.total_is_lower_bound,
     )

@@ -8,7 +8,8 @@ Every search asks about its words, so each process keeps the vocabulary in memor
 loaded again when the shared ``search-suggest-version`` moves: the changes that can add or drop
 a document word are the ones that move it) and answers without a round trip. Whether a word is
 an English stop word ("the", "with": the 'english' documents drop them) is PostgreSQL's answer,
-asked once per word and remembered for the life of the process.
+asked once per word with the word's lexemes (its stem, which the in-memory index looks up) and
+remembered for the life of the process.
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ _REMEMBERED_WORDS = 200_000  # stop-word answers kept; past it the memory starts
 _REMEMBERED_CORRECTIONS = 10_000
 
 _TERMS = "SELECT term, frequency FROM search_terms"
-_MEANINGFUL = (
-    "SELECT w, numnode(plainto_tsquery('english'::regconfig, w)) > 0 FROM unnest($1::text[]) AS w"
+# A word's lexemes as the 'english' configuration makes them (none: a stop word).
+_LEXEMES = (
+    "SELECT w, tsvector_to_array(to_tsvector('english'::regconfig, w)) FROM unnest($1::text[]) AS w"
 )
 
 Bucket = tuple[tuple[str, int], ...]
@@ -132,10 +134,10 @@ class Vocabulary:
 
 @dataclass
 class Spelling:
-    """One process's vocabulary snapshot and what it has learnt about stop words."""
+    """One process's vocabulary snapshot and the lexemes it has learnt words have."""
 
     vocabulary: Vocabulary | None = None
-    meaningful: dict[str, bool] = field(default_factory=dict)
+    lexemes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def current(self, db: Database, version: bytes | None) -> Vocabulary:
@@ -158,29 +160,30 @@ class Spelling:
         if not terms.words:
             return terms, {}
         vocabulary = await self.current(db, version)
-        meaningful = {w: self.meaningful[w] for w in terms.words if w in self.meaningful}
-        if len(meaningful) < len(terms.words):
-            meaningful |= await self._learn(db, [w for w in terms.words if w not in meaningful])
+        await self._learn(db, terms.words)
         kept: list[str] = []
         corrections: dict[str, str] = {}
         for word in terms.words:
-            if not meaningful[word]:
+            if not self.lexemes[word]:
                 continue  # a stop word ("the", "with") matches nothing in the 'english' documents
             kept.append(word)
             if word not in vocabulary.frequency and word.isalpha():
                 fixed = vocabulary.correction(word)
                 if fixed is not None and fixed != word:
                     corrections[word] = fixed
-        return Terms(tuple(kept)).replace(corrections), corrections
+        used = Terms(tuple(kept)).replace(corrections)
+        await self._learn(db, used.words)  # the corrections' lexemes, for the index
+        return used, corrections
 
-    async def _learn(self, db: Database, words: list[str]) -> dict[str, bool]:
-        """Ask PostgreSQL which of ``words`` the 'english' configuration keeps, and remember."""
-        rows = await db.read_all(_MEANINGFUL, words)
-        answers = {word: bool(meaningful) for word, meaningful in rows}
-        if len(self.meaningful) + len(answers) > _REMEMBERED_WORDS:
-            self.meaningful.clear()
-        self.meaningful.update(answers)
-        return answers
+    async def _learn(self, db: Database, words: tuple[str, ...]) -> None:
+        """Ask PostgreSQL for the lexemes of the ``words`` this process has not seen yet."""
+        new = [w for w in words if w not in self.lexemes]
+        if not new:
+            return
+        rows = await db.read_all(_LEXEMES, new)
+        if len(self.lexemes) + len(rows) > _REMEMBERED_WORDS:
+            self.lexemes.clear()
+        self.lexemes.update((word, tuple(lexemes)) for word, lexemes in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +196,13 @@ class Speller:
 
     async def analyse(self, terms: Terms) -> tuple[Terms, dict[str, str]]:
         return await self.spelling.analyse(self.db, self.version, terms)
+
+    def lexemes_of(self, words: tuple[str, ...]) -> list[tuple[str, ...]] | None:
+        """Each word's lexemes ('english'), as learnt by ``analyse``; None if one is unknown."""
+        known = self.spelling.lexemes
+        if any(w not in known for w in words):
+            return None
+        return [known[w] for w in words]
 
     def documents_with(self, word: str) -> int:
         """How many public documents have ``word`` as written (0 if unknown, or before any

@@ -22,6 +22,7 @@ from klearkarma.platform import platform_of
 from klearkarma.practitioners import service as practitioners
 from klearkarma.search import service as search
 from klearkarma.search.cache import SUGGEST_VERSION_KEY
+from klearkarma.search.index_store import index_of
 from klearkarma.search.query import MAX_QUERY_CHARS
 from klearkarma.search.schemas import SearchSort
 from klearkarma.search.spelling import speller_of
@@ -121,6 +122,7 @@ async def search_page(request: Request, session: SessionDep) -> Response:
             None,
             asked.sort,
             PageParams(asked.page, PER_PAGE),
+            index_of(request),
         )
     except AppError as exc:
         return render(
