@@ -26,7 +26,9 @@ from tests.factories import make_practitioner, make_service
 SPECIALIZATIONS = ["reiki", "yoga", "ayurveda", "meditation", "acupuncture", "breathwork"]
 LANGUAGES = ["English", "Hindi", "Kannada", "Tamil"]
 CITIES = {"Bangalore": (12.9716, 77.5946), "Mysore": (12.2958, 76.6394), "Pune": (18.52, 73.86)}
-BIO_WORDS = "healing pain sleep stress breath yoga reiki therapy calm energy back anxiety".split()
+BIO_WORDS = ["healing", "pain", "sleep", "stress", "breath", "yoga", "reiki", "therapy", "calm"]
+BIO_WORDS += ["energy", "back", "anxiety"]
+RATES = ["800.00", "1000.00", "1500.50", "2000.00", "5000"]
 
 
 async def _marketplace(db: Database, seed: int = 7, people: int = 48) -> None:
