@@ -31,14 +31,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import asyncpg
+import httpx
 from sqlalchemy.engine import make_url
 
 from klearkarma.core import migrate
 from klearkarma.core.db import Database, libpq_url
 from klearkarma.core.pagination import PageParams
 from klearkarma.practitioners.service import DirectoryFilters
+from klearkarma.search import index_store, service, suggestions
 from klearkarma.search import query as tsq
-from klearkarma.search import service, suggestions
+from klearkarma.search.index import select
 from klearkarma.search.schemas import SearchSort
 from klearkarma.search.service import matching, search_statement
 
@@ -317,6 +319,46 @@ async def suggestion_lists(url: str) -> None:
         await db.dispose()
 
 
+def _resident_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def index_figures(url: str) -> None:
+    """How long one process takes to load its search index, what it holds, and how long the
+    index takes to find a search's candidates, order and facets (no page statement)."""
+    db = Database.connect(url)
+    try:
+        before = _resident_mb()
+        started = time.perf_counter()
+        index = await index_store.load(db)
+        loaded = time.perf_counter() - started
+        grown = _resident_mb() - before
+        postings = sum(len(p.slots) for p in index.postings.values())
+        print(
+            f"\nsearch index: {len(index.ids)} practitioners, {len(index.postings)} lexemes, "
+            f"{postings} postings loaded in {loaded:.1f} s; resident memory +{grown:.0f} MB"
+        )
+        mumbai = DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25)
+        for words, filters, sort in [
+            (["yoga"], DirectoryFilters(), SearchSort.RELEVANCE),
+            (["sound", "heal"], DirectoryFilters(), SearchSort.RELEVANCE),
+            (["reiki", "bangalor"], DirectoryFilters(), SearchSort.RELEVANCE),
+            (
+                ["ayurveda"],
+                DirectoryFilters(city="Delhi", min_rate=Decimal(1000)),
+                SearchSort.PRICE,
+            ),
+            (["massag"], mumbai, SearchSort.DISTANCE),
+        ]:
+            started = time.perf_counter()
+            for _ in range(200):
+                select(index, words, "all", filters, sort, 0, 20, service.CANDIDATES)
+            each = (time.perf_counter() - started) / 200
+            print(f"  {' '.join(words)!r} {sort.value}: {each * 1e6:.0f} us per search")
+    finally:
+        await db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--practitioners", type=int, default=100_000)
@@ -335,6 +377,9 @@ def main() -> None:
     asyncio.run(vacuum(url))
     paths = scenario_paths(random.Random(7))
     with local_server(args.workers, DATABASE_URL=url, DEMO_DATA="0") as base:
+        started = time.perf_counter()
+        httpx.get(f"{base}/v1/search/practitioners?q=yoga", timeout=300).raise_for_status()
+        print(f"first search (waits for the index to load): {time.perf_counter() - started:.1f} s")
         print(f"{args.concurrency} concurrent clients, {args.seconds} s per scenario, {base}")
         load = {"concurrency": args.concurrency, "seconds": args.seconds}
         for name, scenario in paths.items():
@@ -349,6 +394,7 @@ def main() -> None:
             print(f"{f'searches, {repeats:.0%} repeats':<32} {figures}")
     asyncio.run(explain(url))
     asyncio.run(suggestion_lists(url))
+    asyncio.run(index_figures(url))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from klearkarma.practitioners import admin_api as verification
 from klearkarma.practitioners import api as practitioners
 from klearkarma.practitioners import manage_api as practitioner_supply
 from klearkarma.search import api as search
+from klearkarma.search.index_store import IndexStore
 from klearkarma.web import install as install_web
 
 DESCRIPTION = (
@@ -66,9 +68,14 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         # process: keep the collector from walking it in every full collection, which took
         # 160-180 ms with ~275,000 objects and showed as the p95 of cheap requests.
         gc.freeze()
+        # The search index loads in the background (seconds at 100,000 practitioners); searches
+        # before it is ready wait for it.
+        store = app.state.search_index = IndexStore()
+        warming = asyncio.create_task(store.warm(running.db))
         try:
             yield
         finally:
+            warming.cancel()
             await responses.stop_following()
             await running.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -137,7 +138,7 @@ async def test_a_term_rank_is_postgresql_ts_rank(db: Database, weights: str) -> 
 
 async def _public_ids(store: IndexStore, db: Database) -> set[str]:
     index = await store.current(db)
-    return {str(index.ids[slot]) for slot in np.flatnonzero(index.alive)}
+    return {str(uuid.UUID(bytes=index.ids[slot])) for slot in np.flatnonzero(index.alive)}
 
 
 async def test_changes_reach_the_index_before_the_next_search(db: Database) -> None:
@@ -167,7 +168,7 @@ async def test_changes_reach_the_index_before_the_next_search(db: Database) -> N
     index = store.index
     assert index is not None
     posting = index.postings["kqzmodal"]
-    assert [str(index.ids[s]) for s in posting.slots if index.alive[s]] == [str(hidden.id)]
+    assert [index.ids[s] for s in posting.slots if index.alive[s]] == [hidden.id.bytes]
 
 
 async def test_a_page_never_shows_what_the_index_has_not_seen_hidden(db: Database) -> None:
@@ -204,7 +205,7 @@ async def test_an_index_mostly_replaced_by_changes_is_reloaded(db: Database) -> 
     index = await store.current(db)
 
     assert index.dead == 0  # reloaded whole: no slot left behind
-    assert all(index.quality[index.slot_of[p.id]] > 0 for p in people)
+    assert all(index.quality[index.slot_of[p.id.bytes]] > 0 for p in people)
 
 
 def test_the_facets_json_is_what_the_model_would_write() -> None:

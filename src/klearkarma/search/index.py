@@ -181,8 +181,10 @@ class Index:
     new ``Index`` (``with_rows``) and the process swaps it in."""
 
     revision: int  # the highest search_revision it has applied
-    ids: list[uuid.UUID]
-    slot_of: dict[uuid.UUID, int]
+    # Ids as their 16 bytes, not UUID objects: bytes and ints are not tracked by the garbage
+    # collector, so 100,000 of them add nothing to a full collection.
+    ids: list[bytes]
+    slot_of: dict[bytes, int]
     alive: npt.NDArray[np.bool_]  # False: a slot a later change replaced or hid
     id_hi: npt.NDArray[np.uint64]  # the id's bytes as two numbers: PostgreSQL's uuid order
     id_lo: npt.NDArray[np.uint64]
@@ -204,8 +206,8 @@ class Index:
     @classmethod
     def of(cls, rows: Sequence[Row], postings: dict[str, Posting], revision: int) -> Index:
         """An index of ``rows`` (every one public), slot = position, with their ``postings``."""
-        ids = [r.id for r in rows]
-        raw = np.frombuffer(b"".join(i.bytes for i in ids), dtype=">u8").reshape(-1, 2)
+        ids = [r.id.bytes for r in rows]
+        raw = np.frombuffer(b"".join(ids), dtype=">u8").reshape(-1, 2)
         if not ids:
             raw = np.zeros((0, 2), dtype=">u8")
         return cls(
@@ -240,7 +242,7 @@ class Index:
         slots at the end (with their postings)."""
         alive = self.alive.copy()
         for row in rows:
-            old = self.slot_of.get(row.id)
+            old = self.slot_of.get(row.id.bytes)
             if old is not None:
                 alive[old] = False
         shown = [r for r in rows if r.public]
@@ -514,7 +516,7 @@ def select(
         shown_scores = _scores(index, shown, words, mode)
     return Selection(
         found=len(candidates),
-        page=[index.ids[slot] for slot in shown.tolist()],
+        page=[uuid.UUID(bytes=index.ids[slot]) for slot in shown.tolist()],
         scores=shown_scores.tolist(),
         facets_json=_facets(index, kept),
     )

@@ -162,6 +162,13 @@ class IndexStore:
         self.loaded_at = time.monotonic()
         self.checked = index.revision  # the next search reads whatever came after
 
+    async def warm(self, db: Database) -> None:
+        """Load the index ahead of the first search (a process starting up)."""
+        try:
+            await self.current(db)
+        except Exception:  # the first search will try again
+            log.exception("search.index_load_failed")
+
 
 def index_of(connection: HTTPConnection) -> IndexStore:
     """The serving application's ``IndexStore`` (one per process)."""
