@@ -339,15 +339,12 @@ async def index_figures(url: str) -> None:
             f"{postings} postings loaded in {loaded:.1f} s; resident memory +{grown:.0f} MB"
         )
         mumbai = DirectoryFilters(lat=19.076, lng=72.8777, radius_km=25)
+        delhi = DirectoryFilters(city="Delhi", min_rate=Decimal(1000))
         for words, filters, sort in [
             (["yoga"], DirectoryFilters(), SearchSort.RELEVANCE),
             (["sound", "heal"], DirectoryFilters(), SearchSort.RELEVANCE),
             (["reiki", "bangalor"], DirectoryFilters(), SearchSort.RELEVANCE),
-            (
-                ["ayurveda"],
-                DirectoryFilters(city="Delhi", min_rate=Decimal(1000)),
-                SearchSort.PRICE,
-            ),
+            (["ayurveda"], delhi, SearchSort.PRICE),
             (["massag"], mumbai, SearchSort.DISTANCE),
         ]:
             started = time.perf_counter()
