@@ -115,23 +115,38 @@ class IndexStore:
 
     async def current(self, db: Database) -> Index:
         """The index, with every change committed before this call applied."""
+        latest = await db.read(_SEQUENCE)
+        assert latest is not None
+        index = await self.ready(db)
+        return await self.caught_up(db, latest[0]) or index
+
+    async def ready(self, db: Database) -> Index:
+        """The index as it is (loaded first if this process has none; reloaded whole when due),
+        without asking whether anything changed: ``caught_up`` does, given the database's
+        revision read beside a search's own statement."""
         if self.index is None:
             async with self.lock:
                 if self.index is None:
                     await self._install(await load(db))
-        latest = await db.read(_SEQUENCE)
-        assert latest is not None
-        if latest[0] > self.checked:
-            async with self.lock:
-                index = self.index
-                assert index is not None
-                if latest[0] > self.checked:
-                    rows, revision = await changed_since(db, index.revision)
-                    if rows:
-                        self.index = index.with_rows(rows, revision)
-                    self.checked = latest[0]
         index = self.index
         assert index is not None
+        if self._due(index):
+            await self._reload(db)
+        return self.index or index
+
+    async def caught_up(self, db: Database, latest: int) -> Index | None:
+        """When ``latest`` (the ``search_revision`` sequence) is past what the index was last
+        brought up to date at: the index with the rows changed since applied; otherwise None."""
+        if latest <= self.checked:
+            return None
+        async with self.lock:
+            index = self.index
+            assert index is not None
+            if latest > self.checked:
+                rows, revision = await changed_since(db, index.revision)
+                if rows:
+                    index = self.index = index.with_rows(rows, revision)
+                self.checked = max(self.checked, latest)
         if self._due(index):
             await self._reload(db)
         return self.index or index

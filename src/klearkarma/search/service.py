@@ -63,7 +63,6 @@ from klearkarma.practitioners.service import (
 from klearkarma.search import query as tsq
 from klearkarma.search import ranking
 from klearkarma.search.facets import facet_column, read_facets
-from klearkarma.search.index import Index
 from klearkarma.search.index import select as select_candidates
 from klearkarma.search.index_store import IndexStore
 from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, SearchSort
@@ -418,6 +417,9 @@ def _page_json(
 
 
 _PAGES: dict[Shape, DriverStatement] = {}
+_LATEST_REVISION: ColumnElement[Any] = literal_column(
+    "(SELECT last_value FROM search_revision)"
+).label("revision")
 
 
 def page_statement(
@@ -454,7 +456,9 @@ def page_statement(
             rows.c.position,
             wanted.query(),
         ).where(public(), *(clause.sql() for clause in clauses))
-        statement = for_driver(page)
+        # The revision the database is at, read in the same round trip: if it moved since the
+        # index was brought up to date, the search is made again on the refreshed index.
+        statement = for_driver(select(page.scalar_subquery().label("page"), _LATEST_REVISION))
         if len(_PAGES) >= _MAX_SHAPES:
             _PAGES.clear()
         _PAGES[shape] = statement
@@ -566,8 +570,7 @@ async def find_practitioners(
     words = _single_lexemes(speller.lexemes_of(terms.words))
     # The index holds no availability: searches with a date window take the statement.
     if store is not None and window is None and words is not None:
-        index = await store.current(db)
-        how, answer = await _from_index(db, index, words, terms, filters, sort, page)
+        how, answer = await _from_index(db, store, words, terms, filters, sort, page)
         return replace(answer, info=query_info(typed, terms, corrections, how.mode))
     floor = await _QUALITY_FLOOR.value(db)
 
@@ -603,31 +606,38 @@ def _single_lexemes(lexemes: list[tuple[str, ...]] | None) -> list[str] | None:
 
 async def _from_index(
     db: Database,
-    index: Index,
+    store: IndexStore,
     words: list[str],
     terms: tsq.Terms,
     filters: DirectoryFilters,
     sort: SearchSort,
     page: PageParams,
 ) -> tuple[Matching, Found]:
-    """The index's candidates and facets, and the page read by one statement."""
-    how = matching(terms, "all")
-    chosen = select_candidates(
-        index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
-    )
-    if chosen.found == 0 and len(words) > 1:
-        how = matching(terms, "any")
+    """The index's candidates and facets, and the page read by one statement, which also says
+    whether the database changed since the index was brought up to date: if so, the index takes
+    the changes and the search is made again (so a search sees every change committed before
+    it, without a round trip of its own to ask)."""
+    index = await store.ready(db)
+    for _ in range(2):  # at most once more: a busy marketplace changes all the time
+        how = matching(terms, "all")
         chosen = select_candidates(
             index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
         )
-    results = b"[]"
-    if chosen.page:
+        if chosen.found == 0 and len(words) > 1:
+            how = matching(terms, "any")
+            chosen = select_candidates(
+                index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
+            )
         statement, args = page_statement(filters, how, chosen.page, chosen.scores)
         row = await db.read(statement.sql, *args)
         assert row is not None  # one aggregate row, always
-        results = row[0].encode()
+        refreshed = await store.caught_up(db, row["revision"])
+        if refreshed is None:
+            break
+        index = refreshed
+    assert row is not None
     return how, Found(
-        results_json=results,
+        results_json=row["page"].encode(),
         total=min(chosen.found, CANDIDATES),
         total_is_lower_bound=chosen.found > CANDIDATES,
         facets_json=chosen.facets_json,
