@@ -180,9 +180,10 @@ class Spelling:
         new = [w for w in words if w not in self.lexemes]
         if not new:
             return
+        if len(self.lexemes) + len(new) > _REMEMBERED_WORDS:
+            self.lexemes.clear()  # and ask for every word: the caller reads them all
+            new = list(dict.fromkeys(words))
         rows = await db.read_all(_LEXEMES, new)
-        if len(self.lexemes) + len(rows) > _REMEMBERED_WORDS:
-            self.lexemes.clear()
         self.lexemes.update((word, tuple(lexemes)) for word, lexemes in rows)
 
 
