@@ -17,7 +17,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy import (
     CTE,
     Boolean,
+    ClauseElement,
     ColumnElement,
     Date,
     Float,
@@ -63,6 +64,7 @@ from klearkarma.practitioners.service import (
 from klearkarma.search import query as tsq
 from klearkarma.search import ranking
 from klearkarma.search.facets import facet_column, read_facets
+from klearkarma.search.index import Selection
 from klearkarma.search.index import select as select_candidates
 from klearkarma.search.index_store import IndexStore
 from klearkarma.search.schemas import Correction, Facets, MatchMode, QueryInfo, SearchSort
@@ -416,6 +418,19 @@ def _page_json(
     )
 
 
+def _compiled(
+    cache: dict[Shape, DriverStatement], shape: Shape, build: Callable[[], ClauseElement]
+) -> DriverStatement:
+    """The statement of ``shape``, compiled once (``build`` makes it the first time); the cache
+    starts again past ``_MAX_SHAPES`` shapes."""
+    statement = cache.get(shape)
+    if statement is None:
+        if len(cache) >= _MAX_SHAPES:
+            cache.clear()
+        statement = cache[shape] = for_driver(build())
+    return statement
+
+
 _PAGES: dict[Shape, DriverStatement] = {}
 _LATEST_REVISION: ColumnElement[Any] = literal_column(
     "(SELECT last_value FROM search_revision)"
@@ -435,8 +450,8 @@ def page_statement(
         how.mode,
         len(how.words),
     )
-    statement = _PAGES.get(shape)
-    if statement is None:
+
+    def build() -> ClauseElement:
         rows = (
             func.unnest(
                 bindparam("page_ids", type_=ARRAY(Uuid)),
@@ -458,10 +473,9 @@ def page_statement(
         ).where(public(), *(clause.sql() for clause in clauses))
         # The revision the database is at, read in the same round trip: if it moved since the
         # index was brought up to date, the search is made again on the refreshed index.
-        statement = for_driver(select(page.scalar_subquery().label("page"), _LATEST_REVISION))
-        if len(_PAGES) >= _MAX_SHAPES:
-            _PAGES.clear()
-        _PAGES[shape] = statement
+        return select(page.scalar_subquery().label("page"), _LATEST_REVISION)
+
+    statement = _compiled(_PAGES, shape, build)
     values = {"page_ids": ids, "page_scores": scores} | how.params | values_of(clauses, distance)
     return statement, statement.args(values)
 
@@ -491,13 +505,12 @@ def search_statement(
         sort,
         banded,
     )
-    statement = _STATEMENTS.get(shape)
-    if statement is None:
+
+    def build() -> ClauseElement:
         candidates = _candidates(clauses, distance, window is not None, how, sort, banded)
-        statement = for_driver(_ranked(how.mode, len(how.words), sort).add_cte(candidates))
-        if len(_STATEMENTS) >= _MAX_SHAPES:
-            _STATEMENTS.clear()
-        _STATEMENTS[shape] = statement
+        return _ranked(how.mode, len(how.words), sort).add_cte(candidates)
+
+    statement = _compiled(_STATEMENTS, shape, build)
     values: dict[str, Any] = {"cap": CANDIDATES, "candidate_rows": CANDIDATES + 1}
     values["page_offset"] = page.offset
     values |= {"page_limit": page.limit, "quality_floor": floor} | how.params
@@ -570,8 +583,37 @@ async def find_practitioners(
     words = _single_lexemes(speller.lexemes_of(terms.words))
     # The index holds no availability: searches with a date window take the statement.
     if store is not None and window is None and words is not None:
-        how, answer = await _from_index(db, store, words, terms, filters, sort, page)
-        return replace(answer, info=query_info(typed, terms, corrections, how.mode))
+        how, found, page_json, facets_json = await _from_index(
+            db, store, words, terms, filters, sort, page
+        )
+    else:
+        how, found, page_json, facets_json = await _from_statement(
+            db, speller, terms, filters, window, sort, page
+        )
+    return Found(
+        results_json=page_json.encode(),  # text: passed on as it is, never decoded
+        total=min(found, CANDIDATES),
+        total_is_lower_bound=found > CANDIDATES,
+        facets_json=facets_json,
+        info=query_info(typed, terms, corrections, how.mode),
+    )
+
+
+# How a search was answered: the match mode, the matches found (at most CANDIDATES + 1), the
+# page as JSON text and the facets as JSON.
+Answered = tuple["Matching", int, str, bytes]
+
+
+async def _from_statement(
+    db: Database,
+    speller: Speller,
+    terms: tsq.Terms,
+    filters: DirectoryFilters,
+    window: SlotWindow | None,
+    sort: SearchSort,
+    page: PageParams,
+) -> Answered:
+    """The whole search as one statement (two when no practitioner has every word)."""
     floor = await _QUALITY_FLOOR.value(db)
 
     async def attempt(how: Matching) -> Any:
@@ -586,14 +628,7 @@ async def find_practitioners(
     if row["found"] == 0 and len(terms.words) > 1:
         how = matching(terms, "any")
         row = await attempt(how)
-    found = int(row["found"])
-    return Found(
-        results_json=row["page"].encode(),  # text: passed on as it is, never decoded
-        total=min(found, CANDIDATES),
-        total_is_lower_bound=found > CANDIDATES,
-        facets_json=read_facets(row["facets"]),
-        info=query_info(typed, terms, corrections, how.mode),
-    )
+    return how, int(row["found"]), row["page"], read_facets(row["facets"])
 
 
 def _single_lexemes(lexemes: list[tuple[str, ...]] | None) -> list[str] | None:
@@ -612,22 +647,24 @@ async def _from_index(
     filters: DirectoryFilters,
     sort: SearchSort,
     page: PageParams,
-) -> tuple[Matching, Found]:
+) -> Answered:
     """The index's candidates and facets, and the page read by one statement, which also says
     whether the database changed since the index was brought up to date: if so, the index takes
     the changes and the search is made again (so a search sees every change committed before
     it, without a round trip of its own to ask)."""
     index = await store.ready(db)
-    for _ in range(2):  # at most once more: a busy marketplace changes all the time
-        how = matching(terms, "all")
+
+    def choose(mode: MatchMode) -> tuple[Matching, Selection]:
+        how = matching(terms, mode)  # "browse" when there are no words
         chosen = select_candidates(
             index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
         )
+        return how, chosen
+
+    for _ in range(2):  # at most once more: a busy marketplace changes all the time
+        how, chosen = choose("all")
         if chosen.found == 0 and len(words) > 1:
-            how = matching(terms, "any")
-            chosen = select_candidates(
-                index, words, how.mode, filters, sort, page.offset, page.limit, CANDIDATES
-            )
+            how, chosen = choose("any")
         statement, args = page_statement(filters, how, chosen.page, chosen.scores)
         row = await db.read(statement.sql, *args)
         assert row is not None  # one aggregate row, always
@@ -636,13 +673,7 @@ async def _from_index(
             break
         index = refreshed
     assert row is not None
-    return how, Found(
-        results_json=row["page"].encode(),
-        total=min(chosen.found, CANDIDATES),
-        total_is_lower_bound=chosen.found > CANDIDATES,
-        facets_json=chosen.facets_json,
-        info=query_info(terms, terms, {}, how.mode),
-    )
+    return how, chosen.found, row["page"], chosen.facets_json
 
 
 async def search_practitioners(
