@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -247,7 +247,7 @@ class Index:
                 alive[old] = False
         shown = [r for r in rows if r.public]
         if not shown:
-            return _replace(self, alive=alive, revision=revision)
+            return replace(self, alive=alive, revision=revision)
         base = len(self.ids)
         added = Index.of(shown, _postings_of(shown, base), revision)
         postings = dict(self.postings)
@@ -278,11 +278,6 @@ class Index:
         )
 
 
-def _replace(index: Index, **changes: Any) -> Index:
-    fields = {name: getattr(index, name) for name in Index.__dataclass_fields__}
-    return Index(**(fields | changes))
-
-
 def _joined(a: Posting, b: Posting) -> Posting:
     return Posting(np.concatenate([a.slots, b.slots]), np.concatenate([a.ranks, b.ranks]))
 
@@ -310,12 +305,11 @@ def _postings_of(rows: Sequence[Row], base: int) -> dict[str, Posting]:
     }
 
 
-def posting_of(slots: bytes, patterns: str, ranks: dict[str, float] | None = None) -> Posting:
+def posting_of(slots: bytes, patterns: str, ranks: dict[str, float]) -> Posting:
     """A posting list as the full load reads it: slots as big-endian int4s, and each slot's
-    weight pattern, comma-separated, in the same order."""
-    table = ranks if ranks is not None else _TermRanks()
+    weight pattern, comma-separated, in the same order (``ranks``: one load's ``term_ranks``)."""
     found = np.frombuffer(slots, dtype=">i4").astype(np.int32)
-    return Posting(found, np.fromiter(map(table.__getitem__, patterns.split(",")), np.float64))
+    return Posting(found, np.fromiter(map(ranks.__getitem__, patterns.split(",")), np.float64))
 
 
 def term_ranks() -> dict[str, float]:
