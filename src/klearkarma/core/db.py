@@ -146,7 +146,7 @@ class Database:
         (``plan_cache_mode``): the reads that come here have value-dependent best plans. Bound to
         one connection (tests), that connection is used, inside its transaction.
         """
-        if isinstance(self.bind, AsyncConnection):
+        if isinstance(self.bind, AsyncConnection):  # single_connection, narrowed for mypy
             raw = await self.bind.get_raw_connection()
             yield raw.driver_connection
             return
@@ -189,7 +189,7 @@ class Database:
                 async with self.reading() as connection:
                     return await statement(connection)
             except _LOST_CONNECTION as exc:
-                if isinstance(self.bind, AsyncConnection):
+                if self.single_connection:
                     raise
                 if attempt == 2:
                     log.warning("db.reads_unavailable", error=type(exc).__name__)
