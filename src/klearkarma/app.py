@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     install_error_handlers(app)
 
     app.include_router(health.router)
+    # Routes are matched in order, one pattern at a time: the busiest public read goes first.
+    app.include_router(search.router)
     app.include_router(auth.router)
     app.include_router(users_api.router)
     app.include_router(admin_api.router)
@@ -102,7 +104,6 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(payments.payouts_router)  # /practitioners/me/earnings, also before
     app.include_router(practitioners.router)
     app.include_router(practitioners.catalog_router)
-    app.include_router(search.router)
     app.include_router(bookings.router)
     app.include_router(bookings.feed_router)
     app.include_router(payments.router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -11,10 +10,12 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from klearkarma.core.db import SessionDep
 from klearkarma.core.errors import ValidationFailed
-from klearkarma.core.pagination import PageDep
+from klearkarma.core.pagination import PageDep, PageQuery
+from klearkarma.core.query_model import QueryModel, documented, query_model
 from klearkarma.core.response_cache import cache_response
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, ok, ok_json
 from klearkarma.identity import service as identity
@@ -68,48 +69,52 @@ def profile(practitioner: Practitioner, services: list[Service]) -> Practitioner
     )
 
 
-async def directory_filters(
-    specialization: Annotated[str | None, Query(max_length=64)] = None,
-    language: Annotated[str | None, Query(max_length=64)] = None,
-    min_rate: Annotated[Decimal | None, Query(alias="minRate", ge=0, max_digits=12)] = None,
-    max_rate: Annotated[Decimal | None, Query(alias="maxRate", ge=0, max_digits=12)] = None,
-    min_rating: Annotated[float | None, Query(alias="minRating", ge=0, le=5)] = None,
-    city: Annotated[str | None, Query(max_length=100)] = None,
-    online: bool | None = None,
-    in_person: Annotated[bool | None, Query(alias="inPerson")] = None,
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
-    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
-    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=20000)] = None,
-) -> service.DirectoryFilters:
+class DirectoryQuery(QueryModel):
     """The directory's query filters, one definition for the listing and for search."""
-    return service.DirectoryFilters(
-        specialization=specialization,
-        language=language,
-        min_rate=min_rate,
-        max_rate=max_rate,
-        min_rating=min_rating,
-        city=city,
-        online=online,
-        in_person=in_person,
-        lat=lat,
-        lng=lng,
-        radius_km=radius_km,
-    )
+
+    specialization: str | None = Field(None, max_length=64)
+    language: str | None = Field(None, max_length=64)
+    min_rate: Decimal | None = Field(None, alias="minRate", ge=0, max_digits=12)
+    max_rate: Decimal | None = Field(None, alias="maxRate", ge=0, max_digits=12)
+    min_rating: float | None = Field(None, alias="minRating", ge=0, le=5)
+    city: str | None = Field(None, max_length=100)
+    online: bool | None = None
+    in_person: bool | None = Field(None, alias="inPerson")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    radius_km: float | None = Field(None, alias="radiusKm", gt=0, le=20000)
+
+    def filters(self, sort: PractitionerSort) -> service.DirectoryFilters:
+        return service.DirectoryFilters(
+            specialization=self.specialization,
+            language=self.language,
+            min_rate=self.min_rate,
+            max_rate=self.max_rate,
+            min_rating=self.min_rating,
+            city=self.city,
+            online=self.online,
+            in_person=self.in_person,
+            lat=self.lat,
+            lng=self.lng,
+            radius_km=self.radius_km,
+            sort=sort,
+        )
 
 
-DirectoryFiltersDep = Annotated[service.DirectoryFilters, Depends(directory_filters)]
+class ListingQuery(PageQuery, DirectoryQuery):
+    sort: PractitionerSort = PractitionerSort.RATING
 
 
-@router.get("", response_model=Envelope[list[PractitionerSummary]])
+@router.get(
+    "", response_model=Envelope[list[PractitionerSummary]], openapi_extra=documented(ListingQuery)
+)
 async def list_practitioners(
     session: SessionDep,
-    page: PageDep,
-    where: DirectoryFiltersDep,
-    sort: PractitionerSort = PractitionerSort.RATING,
+    query: Annotated[ListingQuery, Depends(query_model(ListingQuery))],
 ) -> Envelope[list[PractitionerSummary]]:
     """Verified practitioners, filtered and sorted; ``distanceKm`` is set when lat/lng are given."""
-    filters = replace(where, sort=sort)
-    rows, total = await service.list_public_practitioners(session, filters, page)
+    page = query.paging
+    rows, total = await service.list_public_practitioners(session, query.filters(query.sort), page)
     return ok([summary(p, d) for p, d in rows], page.pagination(total))
 
 

@@ -9,19 +9,20 @@ each process's in-memory lists. ``search.cache.changed`` makes all of them fresh
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 
 from klearkarma.core.db import SessionDep
-from klearkarma.core.pagination import PageDep
+from klearkarma.core.pagination import PageDep, PageQuery
+from klearkarma.core.query_model import documented, query_model
 from klearkarma.core.response_cache import cache_response
 from klearkarma.core.schemas import ERROR_RESPONSES, Envelope, Meta, Pagination
 from klearkarma.platform import platform_of
-from klearkarma.practitioners.api import DirectoryFiltersDep
+from klearkarma.practitioners.api import DirectoryQuery
 from klearkarma.practitioners.models import ServiceMode
 from klearkarma.practitioners.schemas import PractitionerSort, ServiceOut
 from klearkarma.search import catalog, service, suggestions
@@ -47,11 +48,9 @@ from klearkarma.search.spelling import speller_of
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=ERROR_RESPONSES)
 
+QUERY_TEXT_DESCRIPTION = "words to search for; any punctuation is ignored"
 QueryText = Annotated[
-    str | None,
-    Query(
-        max_length=MAX_QUERY_CHARS, description="words to search for; any punctuation is ignored"
-    ),
+    str | None, Query(max_length=MAX_QUERY_CHARS, description=QUERY_TEXT_DESCRIPTION)
 ]
 Answer = tuple[bytes, Pagination | None]
 
@@ -85,17 +84,22 @@ async def _cached(
     return _respond(data_json, pagination)
 
 
+class PractitionerSearchQuery(PageQuery, DirectoryQuery):
+    q: str | None = Field(None, max_length=MAX_QUERY_CHARS, description=QUERY_TEXT_DESCRIPTION)
+    has_slot_from: date | None = Field(None, alias="hasSlotFrom")
+    has_slot_to: date | None = Field(None, alias="hasSlotTo")
+    sort: SearchSort = SearchSort.RELEVANCE
+
+
 @router.get(
-    "/practitioners", response_model=Envelope[PractitionerSearchOut], response_class=Response
+    "/practitioners",
+    response_model=Envelope[PractitionerSearchOut],
+    response_class=Response,
+    openapi_extra=documented(PractitionerSearchQuery),
 )
 async def search_practitioners(
     request: Request,
-    page: PageDep,
-    where: DirectoryFiltersDep,
-    q: QueryText = None,
-    has_slot_from: Annotated[date | None, Query(alias="hasSlotFrom")] = None,
-    has_slot_to: Annotated[date | None, Query(alias="hasSlotTo")] = None,
-    sort: SearchSort = SearchSort.RELEVANCE,
+    query: Annotated[PractitionerSearchQuery, Depends(query_model(PractitionerSearchQuery))],
 ) -> Response:
     """Full-text search over verified practitioners with the directory's filters.
 
@@ -107,11 +111,11 @@ async def search_practitioners(
     Past 300 matches only the best 300 are ranked, counted and faceted:
     ``totalIsLowerBound`` is then true and ``meta.pagination.total`` is 300.
     """
-    filters = replace(
-        where,
-        sort=PractitionerSort.DISTANCE if sort is SearchSort.DISTANCE else PractitionerSort.RATING,
+    sort, page, q = query.sort, query.paging, query.q
+    filters = query.filters(
+        PractitionerSort.DISTANCE if sort is SearchSort.DISTANCE else PractitionerSort.RATING
     )
-    window = service.slot_window(has_slot_from, has_slot_to)
+    window = service.slot_window(query.has_slot_from, query.has_slot_to)
 
     async def compute(vocabulary_version: bytes | None) -> Answer:
         db, speller = platform_of(request).db, speller_of(request, vocabulary_version)

@@ -171,7 +171,8 @@ class Tags:
         return kept
 
     def counts(self, slots: Slots) -> list[tuple[str, int]]:
-        each = np.unpackbits(self.bits[slots], axis=1, bitorder="little").sum(axis=0)
+        bits = np.unpackbits(self.bits[slots], axis=1, bitorder="little")
+        each = np.ones(len(slots), dtype=np.float32) @ bits.astype(np.float32)  # BLAS: fastest
         return [(self.values[code], int(each[code])) for code in np.flatnonzero(each)]
 
 
@@ -405,32 +406,47 @@ def _distances(index: Index, slots: Slots, filters: DirectoryFilters) -> npt.NDA
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def _first(index: Index, slots: Slots, keys: list[npt.NDArray[Any]], count: int) -> Slots:
-    """The first ``count`` of ``slots`` ordered by ``keys`` (ascending, the first key most
-    significant), then by id, as the statement's ORDER BY ... , id."""
-    if len(slots) > 4 * count:
-        # Only rows whose first key is within the best ``count`` can be among them.
-        head = keys[0]
-        bound = np.partition(head, count - 1)[count - 1]
-        near = head <= bound
-        slots, keys = slots[near], [key[near] for key in keys]
-    order = np.lexsort((index.id_lo[slots], index.id_hi[slots], *reversed(keys)))
-    return slots[order[:count]]
+def _in_id_order(index: Index, slots: Slots, key: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """The order of ``slots`` by ``key`` (ascending), then by id: the statement's ORDER BY
+    ..., id. The id's first eight bytes decide unless two of them tie, which among random
+    uuids practically never happens; a sort on all three keys is several times slower."""
+    high = index.id_hi[slots]
+    order = np.lexsort((high, key))
+    ordered_key, ordered_high = key[order], high[order]
+    if np.any((ordered_key[1:] == ordered_key[:-1]) & (ordered_high[1:] == ordered_high[:-1])):
+        order = np.lexsort((index.id_lo[slots], high, key))
+    return order
 
 
-def _sort_keys(
+def _first(index: Index, slots: Slots, key: npt.NDArray[Any], count: int) -> Slots:
+    """The first ``count`` of ``slots`` ordered by ``key``, then by id."""
+    if len(slots) > count:
+        # Only rows whose key is within the best ``count`` can be among them.
+        bound = np.partition(key, count - 1)[count - 1]
+        near = key <= bound
+        slots, key = slots[near], key[near]
+    return slots[_in_id_order(index, slots, key)[:count]]
+
+
+def _sort_key(
     index: Index, slots: Slots, sort: SearchSort, filters: DirectoryFilters
-) -> list[npt.NDArray[Any]]:
+) -> npt.NDArray[Any]:
+    """One ascending key per slot for the page's order (before the id)."""
     if sort is SearchSort.DISTANCE:
         distance = _distances(index, slots, filters)
-        return [np.where(np.isnan(distance), np.inf, distance)]  # unknown places last
+        return np.where(np.isnan(distance), np.inf, distance)  # unknown places last
     if sort is SearchSort.PRICE:
-        return [index.rate[slots]]
+        return index.rate[slots]
     if sort is SearchSort.EXPERIENCE:
-        return [-index.experience[slots]]
+        return -index.experience[slots]
     if sort is SearchSort.RATING:
-        return [-index.rating[slots], -index.reviews[slots]]
-    return [-index.quality[slots]]
+        # rating, then number of reviews, both descending, as one number
+        return -((index.rating[slots] << _REVIEW_BITS) + index.reviews[slots])
+    return -index.quality[slots]
+
+
+# Review counts stay far below 2**40; ratings are at most 500 hundredths (9 bits).
+_REVIEW_BITS = 40
 
 
 def _scores(
@@ -498,12 +514,11 @@ def select(
     them: the first ``cap + 1`` matches in the page's order (by stored quality for relevance),
     the first ``cap`` kept, ranked, faceted and paged. ``words`` are lexemes, one per word."""
     slots = _filtered(index, _matches(index, words, mode), filters)
-    candidates = _first(index, slots, _sort_keys(index, slots, sort, filters), cap + 1)
+    candidates = _first(index, slots, _sort_key(index, slots, sort, filters), cap + 1)
     kept = candidates[:cap]
     if sort is SearchSort.RELEVANCE:
         scores = _scores(index, kept, words, mode)
-        order = np.lexsort((index.id_lo[kept], index.id_hi[kept], -scores))
-        page = order[offset : offset + limit]
+        page = _in_id_order(index, kept, -scores)[offset : offset + limit]
         shown, shown_scores = kept[page], scores[page]
     else:
         shown = kept[offset : offset + limit]
