@@ -18,7 +18,7 @@ from klearkarma.practitioners.models import VerificationStatus
 from klearkarma.practitioners.service import DirectoryFilters
 from klearkarma.search import service
 from klearkarma.search.facets import facets_json
-from klearkarma.search.index import term_rank
+from klearkarma.search.index import Index, Row, _postings_of, select, term_rank
 from klearkarma.search.index_store import IndexStore
 from klearkarma.search.schemas import Facets, SearchSort
 from klearkarma.search.spelling import Speller, Spelling
@@ -227,3 +227,26 @@ def test_the_facets_json_is_what_the_model_would_write() -> None:
         "max": "2000",
         "count": 2,
     }
+
+
+def test_rows_whose_ids_share_their_first_eight_bytes_still_follow_the_whole_id() -> None:
+    # Random uuids practically never share their first half, so the exact-order comparison
+    # above never reaches the fallback that sorts on all sixteen bytes; this builds such ids.
+    head = bytes(range(8))
+    ids = [uuid.UUID(bytes=head + bytes([0, 0, 0, 0, 0, 0, 0, n])) for n in (9, 3, 7, 1)]
+    ids += [uuid.UUID(bytes=bytes([255] * 8 + [n] * 8)) for n in (5, 2)]
+    rows = [
+        Row(
+            id=i, public=True, quality=0.5, rating=450, reviews=3, rate=100_000, experience=4,
+            online=True, in_person=False, lat=None, lng=None, city="Pune", city_key="pune",
+            specializations=("yoga",), languages=("English",), lexemes=("yoga",), weights=("A",),
+        )
+        for i in ids
+    ]  # fmt: skip
+    index = Index.of(rows, _postings_of(rows, 0), revision=1)
+
+    for sort in (SearchSort.RELEVANCE, SearchSort.PRICE, SearchSort.RATING):
+        chosen = select(index, ["yoga"], "all", DirectoryFilters(), sort, 0, 20, 300)
+        assert chosen.page == sorted(ids, key=lambda i: i.bytes), sort
+        shorter = select(index, ["yoga"], "all", DirectoryFilters(), sort, 0, 20, 3)
+        assert shorter.page == sorted(ids, key=lambda i: i.bytes)[:3], sort
