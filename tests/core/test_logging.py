@@ -101,6 +101,25 @@ def test_records_below_the_level_are_dropped(capsys: pytest.CaptureFixture[str])
     assert [entry["event"] for entry in json_lines(err)] == ["loud.error"]
 
 
+def test_events_below_the_level_skip_the_processors(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The access log writes an INFO line per request: at WARNING it must cost almost nothing.
+    seen: list[str] = []
+
+    def counting_redact(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+        seen.append(event["event"])
+        return redact(logger, method, event)
+
+    monkeypatch.setattr("klearkarma.core.logging.redact", counting_redact)
+    with logging_configured("warning", "json"):
+        structlog.get_logger("t").info("quiet.info", password="hunter2")
+        structlog.get_logger("t").warning("loud.warning")
+        capsys.readouterr()
+
+    assert seen == ["loud.warning"]
+
+
 def test_request_context_is_merged_into_every_line(capsys: pytest.CaptureFixture[str]) -> None:
     with logging_configured("INFO", "json"):
         structlog.contextvars.bind_contextvars(request_id="req-1", user_id="u-1")
