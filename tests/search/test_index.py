@@ -125,6 +125,38 @@ async def test_the_index_answers_exactly_as_the_statement(
     assert compared > 150  # most combinations found someone: the comparison means something
 
 
+@pytest.mark.parametrize("candidates", [300, 7])
+async def test_slots_that_changes_appended_are_ranked_in_with_the_loaded_ones(
+    db: Database, monkeypatch: pytest.MonkeyPatch, candidates: int
+) -> None:
+    # A full load numbers slots in relevance order; a change appends the row's new slot at the
+    # end, out of that order, and a relevance search must still take it at its place.
+    monkeypatch.setattr(service, "CANDIDATES", candidates)
+    await _marketplace(db)
+    speller = Speller(Spelling(), db, None)
+    store = IndexStore()
+    await store.current(db)
+    async with db.transaction() as session:  # the best, a middling and the worst now change
+        await session.execute(
+            text(
+                "UPDATE practitioners SET rating = v.rating, review_count = v.reviews "
+                "FROM (SELECT id, row_number() OVER (ORDER BY search_quality, id) AS n "
+                "      FROM practitioners) AS ranked, "
+                "     (VALUES (1, 5.0, 900), (20, 0.0, 0), (40, 4.8, 3)) AS v(n, rating, reviews) "
+                "WHERE practitioners.id = ranked.id AND ranked.n = v.n"
+            )
+        )
+    await store.current(db)
+    assert store.index is not None
+    assert len(store.index.ids) > store.index.ordered  # the changed rows sit past the order
+    for q in QUERIES:
+        for filters in FILTERS:
+            args = (db, speller, q, filters, None, SearchSort.RELEVANCE, PageParams(1, 50))
+            by_sql = await service.find_practitioners(*args)
+            by_index = await service.find_practitioners(*args, store=store)
+            assert _answer(by_index) == _answer(by_sql), (q, filters)
+
+
 @pytest.mark.parametrize("weights", ["A", "D", "AD", "DA", "BCD", "DDDDA", "CBA", "AAAA", ""])
 async def test_a_term_rank_is_postgresql_ts_rank(db: Database, weights: str) -> None:
     positions = ",".join(f"{i + 1}{w}" for i, w in enumerate(weights or "D"))

@@ -203,6 +203,9 @@ class Index:
     specializations: Tags
     languages: Tags
     postings: dict[str, Posting]  # slots in ascending order
+    # The first ``ordered`` slots are in a relevance search's candidate order (stored quality
+    # descending, then id), as a full load numbers them; later ones (changes) are not.
+    ordered: int
 
     @classmethod
     def of(cls, rows: Sequence[Row], postings: dict[str, Posting], revision: int) -> Index:
@@ -211,6 +214,7 @@ class Index:
         raw = np.frombuffer(b"".join(ids), dtype=">u8").reshape(-1, 2)
         if not ids:
             raw = np.zeros((0, 2), dtype=">u8")
+        quality = np.array([r.quality for r in rows], dtype=np.float64)
         return cls(
             revision=revision,
             ids=ids,
@@ -218,7 +222,7 @@ class Index:
             alive=np.ones(len(rows), dtype=np.bool_),
             id_hi=raw[:, 0].astype(np.uint64),
             id_lo=raw[:, 1].astype(np.uint64),
-            quality=np.array([r.quality for r in rows], dtype=np.float64),
+            quality=quality,
             rating=np.array([r.rating for r in rows], dtype=np.int64),
             reviews=np.array([r.reviews for r in rows], dtype=np.int64),
             rate=np.array([r.rate for r in rows], dtype=np.int64),
@@ -232,6 +236,7 @@ class Index:
             specializations=Tags.of([r.specializations for r in rows]),
             languages=Tags.of([r.languages for r in rows]),
             postings={lexeme: _sorted(posting) for lexeme, posting in postings.items()},
+            ordered=_ordered_prefix(-quality, raw[:, 0].astype(np.uint64), raw[:, 1]),
         )
 
     @property
@@ -276,7 +281,22 @@ class Index:
             specializations=Tags.of([r.specializations for r in shown], self.specializations),
             languages=Tags.of([r.languages for r in shown], self.languages),
             postings=postings,
+            ordered=self.ordered,
         )
+
+
+def _ordered_prefix(
+    key: npt.NDArray[np.float64], high: npt.NDArray[np.uint64], low: npt.NDArray[Any]
+) -> int:
+    """How many leading rows are in (key, id) order: all of them after a full load, which
+    reads them in that order; the check makes ``ordered`` true whatever the caller passed."""
+    a, b = slice(None, -1), slice(1, None)
+    after = (key[a] < key[b]) | (
+        (key[a] == key[b])
+        & ((high[a] < high[b]) | ((high[a] == high[b]) & (low[a].astype(np.uint64) < low[b])))
+    )
+    broken = np.flatnonzero(~after)
+    return int(broken[0]) + 1 if len(broken) else len(key)
 
 
 def _joined(a: Posting, b: Posting) -> Posting:
@@ -428,6 +448,26 @@ def _first(index: Index, slots: Slots, key: npt.NDArray[Any], count: int) -> Slo
     return slots[_in_id_order(index, slots, key)[:count]]
 
 
+def _first_by_quality(index: Index, matches: Slots, filters: DirectoryFilters, count: int) -> Slots:
+    """``_first`` by stored quality of the ``matches`` (ascending slots) that ``filters`` keep,
+    without filtering or sorting them all: slots below ``index.ordered`` are already in that
+    order, so their first ``count`` kept are found chunk by chunk; only the few slots that
+    changes appended (after ``ordered``) are sorted in with them."""
+    split = int(np.searchsorted(matches, index.ordered))
+    head, tail = matches[:split], _filtered(index, matches[split:], filters)
+    found: list[Slots] = []
+    need, start, size = count, 0, 2 * count
+    while need > 0 and start < len(head):
+        kept = _filtered(index, head[start : start + size], filters)[:need]
+        found.append(kept)
+        need -= len(kept)
+        start, size = start + size, size * 4
+    first = np.concatenate([*found, tail]) if found or len(tail) else head[:0]
+    if not len(tail):
+        return first
+    return _first(index, first, -index.quality[first], count)
+
+
 def _sort_key(
     index: Index, slots: Slots, sort: SearchSort, filters: DirectoryFilters
 ) -> npt.NDArray[Any]:
@@ -513,8 +553,12 @@ def select(
     """A search's candidates, count, page and facets, as ``service.search_statement`` finds
     them: the first ``cap + 1`` matches in the page's order (by stored quality for relevance),
     the first ``cap`` kept, ranked, faceted and paged. ``words`` are lexemes, one per word."""
-    slots = _filtered(index, _matches(index, words, mode), filters)
-    candidates = _first(index, slots, _sort_key(index, slots, sort, filters), cap + 1)
+    matches = _matches(index, words, mode)
+    if sort is SearchSort.RELEVANCE:
+        candidates = _first_by_quality(index, matches, filters, cap + 1)
+    else:
+        slots = _filtered(index, matches, filters)
+        candidates = _first(index, slots, _sort_key(index, slots, sort, filters), cap + 1)
     kept = candidates[:cap]
     if sort is SearchSort.RELEVANCE:
         scores = _scores(index, kept, words, mode)

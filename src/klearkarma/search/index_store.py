@@ -31,13 +31,15 @@ _COLUMNS = f"""
     id, {_PUBLIC} AS public, search_quality, (rating * 100)::int AS rating, review_count,
     (hourly_rate * 100)::bigint AS rate, experience_years, offers_online, offers_in_person,
     lat, lng, city, lower(city) AS city_key, specializations, languages"""
-_ROWS = f"SELECT {_COLUMNS} FROM practitioners WHERE {_PUBLIC} ORDER BY id"  # noqa: S608
-# Slots are positions in _ROWS's order; both aggregates of a group take its rows in one order,
-# so the n-th slot and the n-th weight pattern belong together.
+# Slots are positions in the order a relevance search takes its candidates (``Index.ordered``).
+_SLOT_ORDER = "search_quality DESC, id"
+_ROWS = f"SELECT {_COLUMNS} FROM practitioners WHERE {_PUBLIC} ORDER BY {_SLOT_ORDER}"  # noqa: S608
+# Both aggregates of a group take its rows in one order, so the n-th slot and the n-th weight
+# pattern belong together.
 _POSTINGS = f"""
 SELECT u.lexeme, string_agg(int4send(d.slot), ''::bytea), string_agg(array_to_string(u.weights, ''), ',')
 FROM (
-    SELECT (row_number() OVER (ORDER BY id) - 1)::int AS slot, search_vector
+    SELECT (row_number() OVER (ORDER BY {_SLOT_ORDER}) - 1)::int AS slot, search_vector
     FROM practitioners WHERE {_PUBLIC}
 ) AS d, unnest(d.search_vector) AS u
 GROUP BY u.lexeme"""  # noqa: E501, S608 (constants only)
