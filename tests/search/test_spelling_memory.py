@@ -115,7 +115,14 @@ async def test_analyse_drops_stop_words_corrects_unknown_and_keeps_known(db: Dat
     assert terms.words == (healing, known)
     assert spelling.lexemes["the"] == ()  # PostgreSQL's 'english' stop word
     assert spelling.lexemes[known] == (known,)
-    assert spelling.lexemes[healing] == (f"kq{stem}heal",)  # the correction's stem, learnt too
+    # the correction's stem, learnt too (what PostgreSQL makes of it: random letters before
+    # "healing" can change where the stemmer cuts, so the test asks rather than assumes)
+    async with db.reading() as connection:
+        stemmed = await connection.fetchval(
+            "SELECT tsvector_to_array(to_tsvector('english', $1))", healing
+        )
+    assert spelling.lexemes[healing] == tuple(stemmed)
+    assert stemmed[0].startswith(f"kq{stem}")
 
 
 async def test_analyse_reads_the_vocabulary_once_per_version(db: Database) -> None:

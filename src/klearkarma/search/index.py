@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from klearkarma.practitioners.service import (
     EARTH_RADIUS_KM,
+    Clause,
     DirectoryFilters,
     directory_clauses,
 )
@@ -215,6 +216,7 @@ class Index:
         if not ids:
             raw = np.zeros((0, 2), dtype=">u8")
         quality = np.array([r.quality for r in rows], dtype=np.float64)
+        lat = np.array([math.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
         return cls(
             revision=revision,
             ids=ids,
@@ -229,7 +231,7 @@ class Index:
             experience=np.array([r.experience for r in rows], dtype=np.int64),
             online=np.array([r.online for r in rows], dtype=np.bool_),
             in_person=np.array([r.in_person for r in rows], dtype=np.bool_),
-            lat=np.array([math.nan if r.lat is None else r.lat for r in rows], dtype=np.float64),
+            lat=lat,
             lng=np.array([math.nan if r.lng is None else r.lng for r in rows], dtype=np.float64),
             city_keys=Codes.of([r.city_key for r in rows]),
             cities=Codes.of([r.city for r in rows]),
@@ -343,7 +345,7 @@ class Selection:
     """A search's candidates as the index found them: what the SQL statement would have."""
 
     found: int  # matches, at most cap + 1
-    page: list[uuid.UUID]
+    page: list[str]  # ids as 32 hex digits: the driver takes them so, UUID objects cost more
     scores: list[float]
     facets_json: bytes
 
@@ -381,37 +383,75 @@ def _cents(value: Decimal) -> int:
     return int(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
 
 
-def _filtered(index: Index, slots: Slots, filters: DirectoryFilters) -> Slots:
+@dataclass(frozen=True, slots=True)
+class _Sieve:
+    """A search's directory filters, worked out once for the index (a relevance search applies
+    them chunk by chunk)."""
+
+    filters: DirectoryFilters
+    min_rate: int | None
+    max_rate: int | None
+    min_rating: int | None
+    city: int | None
+    box: Clause | None  # the radius's bounding box
+
+    @classmethod
+    def of(cls, index: Index, filters: DirectoryFilters) -> _Sieve:
+        def cents(value: Decimal | float | None) -> int | None:
+            return None if value is None else _cents(Decimal(str(value)))
+
+        city = None
+        if filters.city:
+            city = index.city_keys.codes.get(filters.city.strip().lower(), -2)
+        return cls(
+            filters=filters,
+            min_rate=cents(filters.min_rate),
+            max_rate=cents(filters.max_rate),
+            min_rating=cents(filters.min_rating),
+            city=city,
+            box=_box(filters) if filters.radius_km is not None else None,
+        )
+
+
+def _filtered(index: Index, slots: Slots, sieve: _Sieve) -> Slots:
     """``slots`` kept by the directory's filters, exactly as ``directory_clauses`` put them."""
+    filters = sieve.filters
     if filters.specialization:
         slots = index.specializations.having(slots, filters.specialization.strip().lower())
     if filters.language:
         slots = index.languages.having(slots, filters.language.strip().title())
-    if filters.min_rate is not None:
-        slots = slots[index.rate[slots] >= _cents(filters.min_rate)]
-    if filters.max_rate is not None:
-        slots = slots[index.rate[slots] <= _cents(filters.max_rate)]
-    if filters.min_rating is not None:
-        slots = slots[index.rating[slots] >= _cents(Decimal(str(filters.min_rating)))]
-    if filters.city:
-        code = index.city_keys.codes.get(filters.city.strip().lower(), -2)
-        slots = slots[index.city_keys.of_slot[slots] == code]
+    if sieve.min_rate is not None:
+        slots = slots[index.rate[slots] >= sieve.min_rate]
+    if sieve.max_rate is not None:
+        slots = slots[index.rate[slots] <= sieve.max_rate]
+    if sieve.min_rating is not None:
+        slots = slots[index.rating[slots] >= sieve.min_rating]
+    if sieve.city is not None:
+        slots = slots[index.city_keys.of_slot[slots] == sieve.city]
     if filters.online is not None:
         slots = slots[index.online[slots] == filters.online]
     if filters.in_person is not None:
         slots = slots[index.in_person[slots] == filters.in_person]
-    if filters.radius_km is not None:
-        clauses, _ = directory_clauses(filters)
-        box = next(c for c in clauses if c.key.startswith("box"))
-        lat, lng = index.lat[slots], index.lng[slots]
-        keep = (lat >= box.values["box_lat_low"]) & (lat <= box.values["box_lat_high"])
-        if box.key == "box":
-            keep &= (lng >= box.values["box_lng_low"]) & (lng <= box.values["box_lng_high"])
-        elif box.key == "box_wrap":
-            keep &= (lng >= box.values["box_lng_low"]) | (lng <= box.values["box_lng_high"])
-        slots = slots[keep]
+    if sieve.box is not None and filters.radius_km is not None:
+        slots = slots[_inside(index, slots, sieve.box)]
         slots = slots[_distances(index, slots, filters) <= filters.radius_km]
     return slots
+
+
+def _box(filters: DirectoryFilters) -> Clause:
+    """The radius's bounding box, as the statement's clause bounds it."""
+    clauses, _ = directory_clauses(filters)
+    return next(c for c in clauses if c.key.startswith("box"))
+
+
+def _inside(index: Index, slots: Slots, box: Clause) -> npt.NDArray[np.bool_]:
+    lat, lng = index.lat[slots], index.lng[slots]
+    keep = (lat >= box.values["box_lat_low"]) & (lat <= box.values["box_lat_high"])
+    if box.key == "box":
+        keep &= (lng >= box.values["box_lng_low"]) & (lng <= box.values["box_lng_high"])
+    elif box.key == "box_wrap":
+        keep &= (lng >= box.values["box_lng_low"]) | (lng <= box.values["box_lng_high"])
+    return keep  # type: ignore[no-any-return]
 
 
 def _distances(index: Index, slots: Slots, filters: DirectoryFilters) -> npt.NDArray[np.float64]:
@@ -448,17 +488,17 @@ def _first(index: Index, slots: Slots, key: npt.NDArray[Any], count: int) -> Slo
     return slots[_in_id_order(index, slots, key)[:count]]
 
 
-def _first_by_quality(index: Index, matches: Slots, filters: DirectoryFilters, count: int) -> Slots:
-    """``_first`` by stored quality of the ``matches`` (ascending slots) that ``filters`` keep,
+def _first_by_quality(index: Index, matches: Slots, sieve: _Sieve, count: int) -> Slots:
+    """``_first`` by stored quality of the ``matches`` (ascending slots) that ``sieve`` keeps,
     without filtering or sorting them all: slots below ``index.ordered`` are already in that
     order, so their first ``count`` kept are found chunk by chunk; only the few slots that
     changes appended (after ``ordered``) are sorted in with them."""
     split = int(np.searchsorted(matches, index.ordered))
-    head, tail = matches[:split], _filtered(index, matches[split:], filters)
+    head, tail = matches[:split], _filtered(index, matches[split:], sieve)
     found: list[Slots] = []
     need, start, size = count, 0, 2 * count
     while need > 0 and start < len(head):
-        kept = _filtered(index, head[start : start + size], filters)[:need]
+        kept = _filtered(index, head[start : start + size], sieve)[:need]
         found.append(kept)
         need -= len(kept)
         start, size = start + size, size * 4
@@ -553,11 +593,11 @@ def select(
     """A search's candidates, count, page and facets, as ``service.search_statement`` finds
     them: the first ``cap + 1`` matches in the page's order (by stored quality for relevance),
     the first ``cap`` kept, ranked, faceted and paged. ``words`` are lexemes, one per word."""
-    matches = _matches(index, words, mode)
+    matches, sieve = _matches(index, words, mode), _Sieve.of(index, filters)
     if sort is SearchSort.RELEVANCE:
-        candidates = _first_by_quality(index, matches, filters, cap + 1)
+        candidates = _first_by_quality(index, matches, sieve, cap + 1)
     else:
-        slots = _filtered(index, matches, filters)
+        slots = _filtered(index, matches, sieve)
         candidates = _first(index, slots, _sort_key(index, slots, sort, filters), cap + 1)
     kept = candidates[:cap]
     if sort is SearchSort.RELEVANCE:
@@ -569,7 +609,7 @@ def select(
         shown_scores = _scores(index, shown, words, mode)
     return Selection(
         found=len(candidates),
-        page=[uuid.UUID(bytes=index.ids[slot]) for slot in shown.tolist()],
+        page=[index.ids[slot].hex() for slot in shown.tolist()],
         scores=shown_scores.tolist(),
         facets_json=_facets(index, kept),
     )

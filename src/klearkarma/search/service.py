@@ -438,9 +438,9 @@ _LATEST_REVISION: ColumnElement[Any] = literal_column(
 
 
 def page_statement(
-    filters: DirectoryFilters, how: Matching, ids: list[uuid.UUID], scores: list[float]
+    filters: DirectoryFilters, how: Matching, ids: list[str], scores: list[float]
 ) -> tuple[DriverStatement, list[Any]]:
-    """The page the in-memory index chose (``ids``, in order, with their ``scores``) as the
+    """The page the in-memory index chose (``ids`` in hex, in order, with their ``scores``) as the
     API's JSON, read from the table and checked again against visibility and every filter: a
     practitioner hidden or changed since the index last looked drops out of the page."""
     clauses, distance = directory_clauses(filters)
