@@ -157,6 +157,53 @@ async def test_slots_that_changes_appended_are_ranked_in_with_the_loaded_ones(
             assert _answer(by_index) == _answer(by_sql), (q, filters)
 
 
+PLACES = [
+    (12.25, 77.5),  # on a grid cell's corner
+    (12.2499999, 77.4999999),
+    (12.5, 77.75),
+    (12.0, 77.25),
+    (0.0, 0.0),
+    (-0.01, -0.01),
+    (65.0, 179.95),  # beside the antimeridian
+    (65.0, -179.95),
+    (89.9, 10.0),  # beside the pole
+    (89.95, -170.0),
+]
+AROUND = [
+    DirectoryFilters(lat=12.25, lng=77.5, radius_km=5),
+    DirectoryFilters(lat=12.3, lng=77.6, radius_km=40),
+    DirectoryFilters(lat=0.0, lng=0.0, radius_km=2),
+    DirectoryFilters(lat=65.0, lng=-179.99, radius_km=30),  # the box wraps
+    DirectoryFilters(lat=89.9, lng=0.0, radius_km=50),  # the box reaches the pole
+    DirectoryFilters(lat=20.0, lng=78.0, radius_km=2000),  # touches too many cells
+]
+
+
+async def test_a_radius_finds_exactly_what_the_statement_finds_wherever_it_is(
+    db: Database,
+) -> None:
+    # The index reads a radius's grid cells first: places on cell edges, boxes that wrap the
+    # antimeridian or reach a pole, and boxes too big for the grid must all agree with SQL.
+    async with db.transaction() as session:
+        for lat, lng in PLACES:
+            await make_practitioner(session, specializations=["yoga"], lat=lat, lng=lng)
+    speller = Speller(Spelling(), db, None)
+    store = IndexStore()
+    for filters in AROUND:
+        for sort in (SearchSort.RELEVANCE, SearchSort.DISTANCE):
+            args = (db, speller, "yoga", filters, None, sort, PageParams(1, 20))
+            by_sql = await service.find_practitioners(*args)
+            by_index = await service.find_practitioners(*args, store=store)
+            assert _answer(by_index) == _answer(by_sql), (filters, sort)
+            assert by_sql.total > 0, filters  # every radius holds someone
+    async with db.transaction() as session:  # a change after the load: outside the grid
+        await make_practitioner(session, specializations=["yoga"], lat=12.26, lng=77.51)
+    args = (db, speller, "yoga", AROUND[0], None, SearchSort.DISTANCE, PageParams(1, 20))
+    by_index = await service.find_practitioners(*args, store=store)
+    assert _answer(by_index) == _answer(await service.find_practitioners(*args))
+    assert by_index.total == 3
+
+
 @pytest.mark.parametrize("weights", ["A", "D", "AD", "DA", "BCD", "DDDDA", "CBA", "AAAA", ""])
 async def test_a_term_rank_is_postgresql_ts_rank(db: Database, weights: str) -> None:
     positions = ",".join(f"{i + 1}{w}" for i, w in enumerate(weights or "D"))

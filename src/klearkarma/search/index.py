@@ -207,6 +207,11 @@ class Index:
     # The first ``ordered`` slots are in a relevance search's candidate order (stored quality
     # descending, then id), as a full load numbers them; later ones (changes) are not.
     ordered: int
+    # Where the loaded slots are: a grid of CELL_DEGREES squares, cell key -> slots in it
+    # (``_cell_keys``). A radius search reads the cells its box touches instead of the place of
+    # every match; slots from ``located`` on (changes) are not in the grid.
+    cells: dict[int, Slots]
+    located: int
 
     @classmethod
     def of(cls, rows: Sequence[Row], postings: dict[str, Posting], revision: int) -> Index:
@@ -217,6 +222,7 @@ class Index:
             raw = np.zeros((0, 2), dtype=">u8")
         quality = np.array([r.quality for r in rows], dtype=np.float64)
         lat = np.array([math.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
+        lng = np.array([math.nan if r.lng is None else r.lng for r in rows], dtype=np.float64)
         return cls(
             revision=revision,
             ids=ids,
@@ -232,13 +238,15 @@ class Index:
             online=np.array([r.online for r in rows], dtype=np.bool_),
             in_person=np.array([r.in_person for r in rows], dtype=np.bool_),
             lat=lat,
-            lng=np.array([math.nan if r.lng is None else r.lng for r in rows], dtype=np.float64),
+            lng=lng,
             city_keys=Codes.of([r.city_key for r in rows]),
             cities=Codes.of([r.city for r in rows]),
             specializations=Tags.of([r.specializations for r in rows]),
             languages=Tags.of([r.languages for r in rows]),
             postings={lexeme: _sorted(posting) for lexeme, posting in postings.items()},
             ordered=_ordered_prefix(-quality, raw[:, 0].astype(np.uint64), raw[:, 1]),
+            cells=_cells(lat, lng),
+            located=len(rows),
         )
 
     @property
@@ -284,7 +292,35 @@ class Index:
             languages=Tags.of([r.languages for r in shown], self.languages),
             postings=postings,
             ordered=self.ordered,
+            cells=self.cells,
+            located=self.located,
         )
+
+
+CELL_DEGREES = 0.25  # a power of two: lat / CELL_DEGREES is exact, so cells never disagree
+_MAX_CELLS = 400  # a box touching more (a radius of hundreds of km) reads every match's place
+
+
+def _cell(degrees: float) -> int:
+    return math.floor(degrees / CELL_DEGREES)
+
+
+def _cell_keys(lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]) -> Slots:
+    """Each place's cell as one number: row * 4096 + column (columns stay within ±720)."""
+    rows = np.floor(lat / CELL_DEGREES).astype(np.int64)
+    return rows * 4096 + np.floor(lng / CELL_DEGREES).astype(np.int64)
+
+
+def _cells(lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]) -> dict[int, Slots]:
+    placed = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lng))
+    keys = _cell_keys(lat[placed], lng[placed])
+    order = np.argsort(keys, kind="stable")
+    keys, placed = keys[order], placed[order]
+    if not len(keys):
+        return {}
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {int(keys[start]): placed[start:end] for start, end in zip(starts, ends, strict=True)}
 
 
 def _ordered_prefix(
@@ -394,6 +430,7 @@ class _Sieve:
     min_rating: int | None
     city: int | None
     box: Clause | None  # the radius's bounding box
+    near: npt.NDArray[np.bool_] | None  # per slot: in a grid cell the box touches, or unplaced
 
     @classmethod
     def of(cls, index: Index, filters: DirectoryFilters) -> _Sieve:
@@ -403,14 +440,36 @@ class _Sieve:
         city = None
         if filters.city:
             city = index.city_keys.codes.get(filters.city.strip().lower(), -2)
+        box = _box(filters) if filters.radius_km is not None else None
         return cls(
             filters=filters,
             min_rate=cents(filters.min_rate),
             max_rate=cents(filters.max_rate),
             min_rating=cents(filters.min_rating),
             city=city,
-            box=_box(filters) if filters.radius_km is not None else None,
+            box=box,
+            near=_near(index, box) if box is not None else None,
         )
+
+
+def _near(index: Index, box: Clause) -> npt.NDArray[np.bool_] | None:
+    """The slots that may be in ``box``: those of the grid cells it touches, and every slot a
+    change appended; None when the box wraps, reaches a pole or touches too many cells."""
+    if box.key != "box":
+        return None
+    v = box.values
+    lat_cells = range(_cell(v["box_lat_low"]), _cell(v["box_lat_high"]) + 1)
+    lng_cells = range(_cell(v["box_lng_low"]), _cell(v["box_lng_high"]) + 1)
+    if len(lat_cells) * len(lng_cells) > _MAX_CELLS:
+        return None
+    near = np.zeros(len(index.ids), dtype=np.bool_)
+    for row in lat_cells:
+        for column in lng_cells:
+            found = index.cells.get(row * 4096 + column)
+            if found is not None:
+                near[found] = True
+    near[index.located :] = True
+    return near
 
 
 def _filtered(index: Index, slots: Slots, sieve: _Sieve) -> Slots:
@@ -594,6 +653,8 @@ def select(
     them: the first ``cap + 1`` matches in the page's order (by stored quality for relevance),
     the first ``cap`` kept, ranked, faceted and paged. ``words`` are lexemes, one per word."""
     matches, sieve = _matches(index, words, mode), _Sieve.of(index, filters)
+    if sieve.near is not None:
+        matches = matches[sieve.near[matches]]
     if sort is SearchSort.RELEVANCE:
         candidates = _first_by_quality(index, matches, sieve, cap + 1)
     else:
