@@ -352,8 +352,9 @@ async def index_figures(url: str) -> None:
                 select(index, words, "all", filters, sort, 0, 20, service.CANDIDATES)
             each = (time.perf_counter() - started) / 200
             print(f"  {' '.join(words)!r} {sort.value}: {each * 1e6:.0f} us per search")
-        # The one statement an index search runs: the chosen page, read and checked again.
-        conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
+        # The one statement an index search runs: the chosen page, read and checked again, on a
+        # session that plans it once, as the API's (``Database.read(..., generic_plan=True)``).
+        conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_generic_plan"})
         try:
             for title, typed, words, filters, sort in [
                 ("'yoga', no filter", "yoga", ["yoga"], DirectoryFilters(), SearchSort.RELEVANCE),
@@ -365,13 +366,38 @@ async def index_figures(url: str) -> None:
                 statement, values = service.page_statement(filters, how, chosen.page, chosen.scores)
                 for _ in range(3):
                     await conn.fetch(statement.sql, *values)
-                rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, *values)
-                print(f"\n--- page statement: {title}")
-                print("\n".join(row[0] for row in rows))
+                print(f"\n--- page statement: {title} (its plan, as it runs)")
+                print(await executed_plan(conn, statement.sql, values))
         finally:
             await conn.close()
     finally:
         await db.dispose()
+
+
+async def executed_plan(conn: asyncpg.Connection, sql: str, values: list[object]) -> str:
+    """The plan one execution of a prepared statement used, from ``auto_explain``: EXPLAIN of
+    the statement would plan it afresh with the values (PostgreSQL 15 cannot EXPLAIN a generic
+    plan), and the plan worth seeing is the one reused."""
+    notices: list[str] = []
+
+    def keep(_: object, message: asyncpg.PostgresLogMessage) -> None:
+        notices.append(str(message.message))
+
+    await conn.execute(
+        "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+        " SET auto_explain.log_analyze = on; SET auto_explain.log_buffers = on;"
+        " SET client_min_messages = log"
+    )
+    conn.add_log_listener(keep)
+    try:
+        await conn.fetch(sql, *values)
+        await asyncio.sleep(0.1)  # notices arrive with the answer; let the listener run
+    finally:
+        conn.remove_log_listener(keep)
+        await conn.execute("SET auto_explain.log_min_duration = -1; RESET client_min_messages")
+    lines = "\n".join(notices).splitlines()
+    start = next((i for i, line in enumerate(lines) if "(cost=" in line), 0)
+    return "\n".join(lines[:1] + lines[start:])  # the duration, then the plan (not the SQL)
 
 
 def main() -> None:

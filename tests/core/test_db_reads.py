@@ -93,6 +93,20 @@ async def test_pooled_sessions_plan_per_call_and_name_themselves(pooled: Databas
     assert tuple(row) == ("force_custom_plan", "klearkarma-reads", "on")
 
 
+async def test_generic_plan_reads_come_from_sessions_that_plan_once(pooled: Database) -> None:
+    settings = (
+        "SELECT current_setting('plan_cache_mode'), current_setting('transaction_read_only'),"
+        " pg_backend_pid()"
+    )
+    generic = await pooled.read(settings, generic_plan=True)
+    custom = await pooled.read(settings)
+    assert generic is not None
+    assert custom is not None
+    assert tuple(generic)[:2] == ("force_generic_plan", "on")
+    assert tuple(custom)[:2] == ("force_custom_plan", "on")
+    assert generic[2] != custom[2]  # two pools, two sessions
+
+
 async def test_read_survives_a_connection_the_server_terminated(
     pooled: Database, admin: asyncpg.Connection
 ) -> None:

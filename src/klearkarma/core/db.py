@@ -88,7 +88,7 @@ class Database:
         self.bind = engine
         self._reads_url = reads_url
         self._pool_size = pool_size
-        self._reads: asyncpg.Pool | None = None
+        self._reads: dict[bool, asyncpg.Pool] = {}  # by generic_plan
         self._reads_lock = asyncio.Lock()
         options: dict[str, Any] = {"expire_on_commit": False, "autoflush": False}
         if savepoints:
@@ -137,20 +137,23 @@ class Database:
             await _run_after_commit(session)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[asyncpg.Connection]:
+    async def reading(self, *, generic_plan: bool = False) -> AsyncIterator[asyncpg.Connection]:
         """A driver connection for single read-only statements on a hot path (search).
 
         No transaction, so no BEGIN and COMMIT round trips; no pre-ping either (a connection the
         server dropped fails the statement, and the caller retries through ``read``). The pool's
         sessions are read-only, and plan each statement for its own values
-        (``plan_cache_mode``): the reads that come here have value-dependent best plans. Bound to
-        one connection (tests), that connection is used, inside its transaction.
+        (``plan_cache_mode``): most reads that come here have value-dependent best plans.
+        ``generic_plan`` takes a connection from a second pool whose sessions plan a prepared
+        statement once and reuse the plan, for statements whose best plan is the same whatever
+        their values (rows by primary key): planning is then no longer paid per execution.
+        Bound to one connection (tests), that connection is used, inside its transaction.
         """
         if isinstance(self.bind, AsyncConnection):  # single_connection, narrowed for mypy
             raw = await self.bind.get_raw_connection()
             yield raw.driver_connection
             return
-        pool = self._reads or await self._open_reads()
+        pool = self._reads.get(generic_plan) or await self._open_reads(generic_plan)
         async with pool.acquire() as connection:
             yield connection
 
@@ -171,9 +174,11 @@ class Database:
             async with connection.transaction(isolation="repeatable_read", readonly=True):
                 yield connection
 
-    async def read(self, sql: str, *args: Any) -> asyncpg.Record | None:
+    async def read(self, sql: str, *args: Any, generic_plan: bool = False) -> asyncpg.Record | None:
         """The first row of one read-only statement (see ``reading``)."""
-        row: asyncpg.Record | None = await self._retried(lambda c: c.fetchrow(sql, *args))
+        row: asyncpg.Record | None = await self._retried(
+            lambda c: c.fetchrow(sql, *args), generic_plan
+        )
         return row
 
     async def read_all(self, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -181,12 +186,14 @@ class Database:
         rows: list[asyncpg.Record] = await self._retried(lambda c: c.fetch(sql, *args))
         return rows
 
-    async def _retried(self, statement: Callable[[asyncpg.Connection], Awaitable[Any]]) -> Any:
+    async def _retried(
+        self, statement: Callable[[asyncpg.Connection], Awaitable[Any]], generic_plan: bool = False
+    ) -> Any:
         """Run ``statement`` on a read connection, once more on a connection the server had
         closed; a database that cannot be reached at all is a 503, not a crash."""
         for attempt in (1, 2):
             try:
-                async with self.reading() as connection:
+                async with self.reading(generic_plan=generic_plan) as connection:
                     return await statement(connection)
             except _LOST_CONNECTION as exc:
                 if self.single_connection:
@@ -196,12 +203,12 @@ class Database:
                     raise ServiceUnavailable("The database cannot be reached; try again.") from exc
         raise AssertionError("unreachable")
 
-    async def _open_reads(self) -> asyncpg.Pool:
+    async def _open_reads(self, generic_plan: bool) -> asyncpg.Pool:
         async with self._reads_lock:
-            if self._reads is None:
+            if generic_plan not in self._reads:
                 if self._reads_url is None:
                     raise RuntimeError("reads need a Database made by Database.connect")
-                self._reads = await asyncpg.create_pool(
+                self._reads[generic_plan] = await asyncpg.create_pool(
                     libpq_url(self._reads_url),
                     min_size=1,
                     max_size=self._pool_size,
@@ -210,15 +217,17 @@ class Database:
                     server_settings={
                         "application_name": "klearkarma-reads",
                         "default_transaction_read_only": "on",
-                        "plan_cache_mode": "force_custom_plan",
+                        "plan_cache_mode": (
+                            "force_generic_plan" if generic_plan else "force_custom_plan"
+                        ),
                     },
                 )
-            return self._reads
+            return self._reads[generic_plan]
 
     async def dispose(self) -> None:
-        if self._reads is not None:
-            await self._reads.close()
-            self._reads = None
+        for pool in self._reads.values():
+            await pool.close()
+        self._reads.clear()
         if isinstance(self.bind, AsyncEngine):
             await self.bind.dispose()
 

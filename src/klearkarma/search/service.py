@@ -44,6 +44,7 @@ from sqlalchemy import (
     null,
     select,
     table,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, aggregate_order_by
@@ -460,17 +461,26 @@ def page_statement(
             .table_valued("id", "score", with_ordinality="position")
             .render_derived(name="page_rows")
         )
-        shown = Practitioner.__table__
+        table = Practitioner.__table__
         km = distance.sql() if distance is not None else null()
+        # Each id looked up on its own (LATERAL ... LIMIT 1): the plan is a primary-key probe
+        # per row whatever the values, so it is planned once per connection (``generic_plan``)
+        # and cannot turn into a scan of the filters' indexes.
+        shown = (
+            select(table, km.label("distance_km"))
+            .where(table.c.id == rows.c.id, public(), *(clause.sql() for clause in clauses))
+            .limit(1)
+            .lateral("shown")
+        )
         wanted = Matching(how.mode, tuple("" for _ in how.words))
         page = _page_json(
-            rows.join(shown, shown.c.id == rows.c.id),
+            rows.join(shown, true()),
             shown,
-            km,
+            shown.c.distance_km,
             rows.c.score,
             rows.c.position,
             wanted.query(),
-        ).where(public(), *(clause.sql() for clause in clauses))
+        )
         # The revision the database is at, read in the same round trip: if it moved since the
         # index was brought up to date, the search is made again on the refreshed index.
         return select(page.scalar_subquery().label("page"), _LATEST_REVISION)
@@ -666,7 +676,7 @@ async def _from_index(
         if chosen.found == 0 and len(words) > 1:
             how, chosen = choose("any")
         statement, args = page_statement(filters, how, chosen.page, chosen.scores)
-        row = await db.read(statement.sql, *args)
+        row = await db.read(statement.sql, *args, generic_plan=True)
         assert row is not None  # one aggregate row, always
         refreshed = await store.caught_up(db, row["revision"])
         if refreshed is None:
