@@ -305,10 +305,13 @@ def _cell(degrees: float) -> int:
     return math.floor(degrees / CELL_DEGREES)
 
 
+_ROW = 4096  # a cell's key: row * _ROW + column (columns stay within ±720)
+
+
 def _cell_keys(lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]) -> Slots:
-    """Each place's cell as one number: row * 4096 + column (columns stay within ±720)."""
+    """Each place's cell as one number."""
     rows = np.floor(lat / CELL_DEGREES).astype(np.int64)
-    return rows * 4096 + np.floor(lng / CELL_DEGREES).astype(np.int64)
+    return rows * _ROW + np.floor(lng / CELL_DEGREES).astype(np.int64)
 
 
 def _cells(lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]) -> dict[int, Slots]:
@@ -465,7 +468,7 @@ def _near(index: Index, box: Clause) -> npt.NDArray[np.bool_] | None:
     near = np.zeros(len(index.ids), dtype=np.bool_)
     for row in lat_cells:
         for column in lng_cells:
-            found = index.cells.get(row * 4096 + column)
+            found = index.cells.get(row * _ROW + column)
             if found is not None:
                 near[found] = True
     near[index.located :] = True
