@@ -220,6 +220,7 @@ class Index:
         raw = np.frombuffer(b"".join(ids), dtype=">u8").reshape(-1, 2)
         if not ids:
             raw = np.zeros((0, 2), dtype=">u8")
+        id_hi, id_lo = raw[:, 0].astype(np.uint64), raw[:, 1].astype(np.uint64)
         quality = np.array([r.quality for r in rows], dtype=np.float64)
         lat = np.array([math.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
         lng = np.array([math.nan if r.lng is None else r.lng for r in rows], dtype=np.float64)
@@ -228,8 +229,8 @@ class Index:
             ids=ids,
             slot_of={i: slot for slot, i in enumerate(ids)},
             alive=np.ones(len(rows), dtype=np.bool_),
-            id_hi=raw[:, 0].astype(np.uint64),
-            id_lo=raw[:, 1].astype(np.uint64),
+            id_hi=id_hi,
+            id_lo=id_lo,
             quality=quality,
             rating=np.array([r.rating for r in rows], dtype=np.int64),
             reviews=np.array([r.reviews for r in rows], dtype=np.int64),
@@ -244,7 +245,7 @@ class Index:
             specializations=Tags.of([r.specializations for r in rows]),
             languages=Tags.of([r.languages for r in rows]),
             postings={lexeme: _sorted(posting) for lexeme, posting in postings.items()},
-            ordered=_ordered_prefix(-quality, raw[:, 0].astype(np.uint64), raw[:, 1]),
+            ordered=_ordered_prefix(-quality, id_hi, id_lo),
             cells=_cells(lat, lng),
             located=len(rows),
         )
@@ -327,14 +328,13 @@ def _cells(lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]) -> dict[i
 
 
 def _ordered_prefix(
-    key: npt.NDArray[np.float64], high: npt.NDArray[np.uint64], low: npt.NDArray[Any]
+    key: npt.NDArray[np.float64], high: npt.NDArray[np.uint64], low: npt.NDArray[np.uint64]
 ) -> int:
     """How many leading rows are in (key, id) order: all of them after a full load, which
     reads them in that order; the check makes ``ordered`` true whatever the caller passed."""
     a, b = slice(None, -1), slice(1, None)
     after = (key[a] < key[b]) | (
-        (key[a] == key[b])
-        & ((high[a] < high[b]) | ((high[a] == high[b]) & (low[a].astype(np.uint64) < low[b])))
+        (key[a] == key[b]) & ((high[a] < high[b]) | ((high[a] == high[b]) & (low[a] < low[b])))
     )
     broken = np.flatnonzero(~after)
     return int(broken[0]) + 1 if len(broken) else len(key)
@@ -567,7 +567,7 @@ def _first_by_quality(index: Index, matches: Slots, sieve: _Sieve, count: int) -
     first = np.concatenate([*found, tail]) if found or len(tail) else head[:0]
     if not len(tail):
         return first
-    return _first(index, first, -index.quality[first], count)
+    return _first(index, first, _sort_key(index, first, SearchSort.RELEVANCE, sieve.filters), count)
 
 
 def _sort_key(
