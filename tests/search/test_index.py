@@ -100,6 +100,14 @@ def _answer(found: service.Found) -> dict[str, Any]:
     }
 
 
+async def _same_answer(store: IndexStore, *args: Any) -> service.Found:
+    """``find_practitioners(*args)`` by the statement, once the index has given the same."""
+    by_sql = await service.find_practitioners(*args)
+    by_index = await service.find_practitioners(*args, store=store)
+    assert _answer(by_index) == _answer(by_sql), args[2:]
+    return by_sql
+
+
 @pytest.mark.parametrize("candidates", [300, 7])
 async def test_the_index_answers_exactly_as_the_statement(
     db: Database, monkeypatch: pytest.MonkeyPatch, candidates: int
@@ -116,10 +124,7 @@ async def test_the_index_answers_exactly_as_the_statement(
             sorts += [SearchSort.DISTANCE] if filters.lat is not None else []
             for sort in sorts:
                 for page in (PageParams(1, 5), PageParams(2, 5)):
-                    args = (db, speller, q, filters, None, sort, page)
-                    by_sql = await service.find_practitioners(*args)
-                    by_index = await service.find_practitioners(*args, store=store)
-                    assert _answer(by_index) == _answer(by_sql), (q, filters, sort, page)
+                    by_sql = await _same_answer(store, db, speller, q, filters, None, sort, page)
                     compared += bool(orjson.loads(by_sql.results_json))
     assert store.index is not None  # the index answered, not the statement
     assert compared > 150  # most combinations found someone: the comparison means something
@@ -151,10 +156,8 @@ async def test_slots_that_changes_appended_are_ranked_in_with_the_loaded_ones(
     assert len(store.index.ids) > store.index.ordered  # the changed rows sit past the order
     for q in QUERIES:
         for filters in FILTERS:
-            args = (db, speller, q, filters, None, SearchSort.RELEVANCE, PageParams(1, 50))
-            by_sql = await service.find_practitioners(*args)
-            by_index = await service.find_practitioners(*args, store=store)
-            assert _answer(by_index) == _answer(by_sql), (q, filters)
+            relevance = SearchSort.RELEVANCE
+            await _same_answer(store, db, speller, q, filters, None, relevance, PageParams(1, 50))
 
 
 PLACES = [
@@ -192,16 +195,12 @@ async def test_a_radius_finds_exactly_what_the_statement_finds_wherever_it_is(
     for filters in AROUND:
         for sort in (SearchSort.RELEVANCE, SearchSort.DISTANCE):
             args = (db, speller, "yoga", filters, None, sort, PageParams(1, 20))
-            by_sql = await service.find_practitioners(*args)
-            by_index = await service.find_practitioners(*args, store=store)
-            assert _answer(by_index) == _answer(by_sql), (filters, sort)
+            by_sql = await _same_answer(store, *args)
             assert by_sql.total > 0, filters  # every radius holds someone
     async with db.transaction() as session:  # a change after the load: outside the grid
         await make_practitioner(session, specializations=["yoga"], lat=12.26, lng=77.51)
     args = (db, speller, "yoga", AROUND[0], None, SearchSort.DISTANCE, PageParams(1, 20))
-    by_index = await service.find_practitioners(*args, store=store)
-    assert _answer(by_index) == _answer(await service.find_practitioners(*args))
-    assert by_index.total == 3
+    assert (await _same_answer(store, *args)).total == 3
 
 
 @pytest.mark.parametrize("weights", ["A", "D", "AD", "DA", "BCD", "DDDDA", "CBA", "AAAA", ""])
